@@ -1,0 +1,85 @@
+"""toolbridge: let a chatbot call real HTTP APIs safely.
+
+Re-exports only. The agent loop and model adapters load on first use, so
+`import toolbridge` never imports an LLM SDK.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .actions.models import (
+    Action,
+    ActionFile,
+    Auth,
+    Defaults,
+    Outcome,
+    Output,
+    RequestSpec,
+    Safety,
+    Settings,
+    Variable,
+)
+from .errors import (
+    ActionFileError,
+    Problem,
+    ProviderError,
+    ScriptError,
+    SecretError,
+    SessionError,
+    ToolbridgeError,
+)
+from .results import Checked, MissingVariable, RequestSummary, ToolResult
+from .toolkit import Toolkit
+
+if TYPE_CHECKING:
+    from .agent import Agent, Session, Turn
+    from .models.scripted import ScriptedModel
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "Agent": "toolbridge.agent",
+    "Session": "toolbridge.agent",
+    "Turn": "toolbridge.agent",
+    "ScriptedModel": "toolbridge.models.scripted",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'toolbridge' has no attribute {name!r}")
+
+
+__all__ = [
+    "Action",
+    "ActionFile",
+    "ActionFileError",
+    "Agent",
+    "Auth",
+    "Checked",
+    "Defaults",
+    "MissingVariable",
+    "Outcome",
+    "Output",
+    "Problem",
+    "ProviderError",
+    "RequestSpec",
+    "RequestSummary",
+    "Safety",
+    "ScriptError",
+    "ScriptedModel",
+    "SecretError",
+    "Session",
+    "SessionError",
+    "Settings",
+    "ToolResult",
+    "Toolkit",
+    "ToolbridgeError",
+    "Turn",
+    "Variable",
+    "__version__",
+]
