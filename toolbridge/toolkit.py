@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .actions.loading import apply_defaults, check_actions, load_dict, load_file
+from .actions.loading import LoadedFile, apply_defaults, check_actions, load_dict, load_file
 from .actions.models import Action, Defaults
 from .arguments import ArgumentChecker, unknown_tool
-from .errors import ActionFileError, Problem
+from .errors import ActionFileError
 from .results import Checked, RequestSummary, ToolResult
 from .secrets import SecretStore
 
@@ -57,14 +57,17 @@ class Toolkit:
         https_only: bool = False,
         audit: Callable[[dict[str, Any]], None] | None = None,
         source: str | None = None,
-        warnings: Iterable[Problem] = (),
+        _loaded: LoadedFile | None = None,
     ) -> None:
-        merged = [apply_defaults(a, defaults) if defaults else a for a in actions]
-        problems = check_actions(merged, file=source)
-        errors = [p for p in problems if p.severity == "error"]
-        if errors:
-            raise ActionFileError(errors)
-        self.warnings: list[Problem] = [*warnings, *(p for p in problems if p not in errors)]
+        if _loaded is not None:  # from_file/from_dict: the loader already checked, with lines
+            merged, self.warnings = list(_loaded.actions), list(_loaded.warnings)
+        else:
+            merged = [apply_defaults(a, defaults) if defaults else a for a in actions]
+            problems = check_actions(merged, file=source)
+            errors = [p for p in problems if p.severity == "error"]
+            if errors:
+                raise ActionFileError(errors)
+            self.warnings = problems
         self.source = source
         self._actions: dict[str, Action] = {a.name: a for a in merged}
         self._checkers = {a.name: ArgumentChecker(a) for a in merged}
@@ -85,13 +88,15 @@ class Toolkit:
     def from_file(cls, path: str | os.PathLike[str], **options: Any) -> Toolkit:
         """Load a YAML or JSON action file; raises `ActionFileError` listing every problem."""
         loaded = load_file(path)
-        return cls(loaded.actions, source=str(Path(path)), warnings=loaded.warnings, **options)
+        return cls(loaded.actions, source=str(Path(path)), _loaded=loaded, **options)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, source: str | None = None, **options: Any) -> Toolkit:
+    def from_dict(
+        cls, data: Mapping[str, Any], *, source: str | None = None, **options: Any
+    ) -> Toolkit:
         """Build from the parsed contents of an action file."""
         loaded = load_dict(data, source=source)
-        return cls(loaded.actions, source=source, warnings=loaded.warnings, **options)
+        return cls(loaded.actions, source=source, _loaded=loaded, **options)
 
     # -- the actions ----------------------------------------------------------------
 
@@ -113,6 +118,16 @@ class Toolkit:
 
     def __repr__(self) -> str:
         return f"Toolkit({len(self._actions)} actions: {', '.join(self._actions)})"
+
+    def _repr_html_(self) -> str:
+        from .display import to_html
+
+        return to_html(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        from .display import pretty
+
+        pretty(self, printer, cycle)
 
     # -- schemas and checks ---------------------------------------------------------
 

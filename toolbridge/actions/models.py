@@ -157,7 +157,9 @@ class Safety(_Model):
     idempotency_key: str | None = None
     """Template for an `Idempotency-Key` header (e.g. `{{conversation_id}}-refund`); makes
     non-idempotent methods retryable. The same key is sent on every retry."""
-    rate_limit: str | None = Field(default=None, pattern=r"^\s*\d+\s*/\s*(second|minute|hour|day)\s*$")
+    rate_limit: str | None = Field(
+        default=None, pattern=r"^\s*\d+\s*/\s*(second|minute|hour|day)\s*$"
+    )
     """At most N calls per period in this process, e.g. `30/minute`."""
     audit: Literal["off", "basic", "full"] = "basic"
     """Audit event detail: `full` also records the (redacted) arguments."""
@@ -212,6 +214,16 @@ class Action(_Model):
     def model_variables(self) -> list[Variable]:
         """The variables the model supplies: the ones that appear in tool schemas."""
         return [v for v in self.variables if v.source == "model"]
+
+    def _repr_html_(self) -> str:
+        from ..display import to_html
+
+        return to_html(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        from ..display import pretty
+
+        pretty(self, printer, cycle)
 
 
 class Defaults(_Model):

@@ -1,0 +1,567 @@
+"""Load-time checks of whole actions: what pydantic's per-field rules cannot see.
+
+Used for action files and for actions built in Python alike. Every check is pure and
+returns `Problem`s (errors and warnings) instead of raising, so a file reports every
+mistake at once. The placeholder grammar comes from `toolbridge.templates`; argument
+value rules (does a `default` fit its type?) come from `toolbridge.arguments`, so a value
+accepted here is accepted at call time.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..errors import Problem
+from ..results import ERROR_CODES
+from ..templates import (
+    PATH_PARAM,
+    PLACEHOLDER,
+    RUNTIME_NAMES,
+    path_params,
+    placeholders,
+    secret_name,
+)
+from .models import NAME_PATTERN, Action, Auth, Variable
+
+FieldPath = tuple[str | int, ...]
+"""Where a problem is inside an action: `("variables", 2, "default")`."""
+LineLookup = Callable[[FieldPath], "int | None"]
+"""Maps a path inside one action to its line in the file (nearest ancestor if needed)."""
+
+VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+SECRET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 token
+ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+TOOL_NAME = re.compile(NAME_PATTERN)
+STRINGY = frozenset({"string", "email", "phone", "date", "datetime"})
+NUMERIC = frozenset({"integer", "float"})
+# The HTTP client computes these; a template could otherwise steer routing or framing.
+FORBIDDEN_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
+DESCRIPTION_RANGE = (20, 1024)
+
+
+def field_name(path: FieldPath) -> str:
+    """`("variables", 2, "default")` → `variables[2].default`."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+class _Report:
+    """Collects the problems of one action, located by path."""
+
+    def __init__(
+        self, out: list[Problem], file: str | None, action: str | None, lines: LineLookup | None
+    ) -> None:
+        self.out, self.file, self.action, self.lines = out, file, action, lines
+
+    def add(
+        self, path: FieldPath, message: str, *, at: FieldPath | None = None, warning: bool = False
+    ) -> None:
+        line = self.lines(at if at is not None else path) if self.lines else None
+        self.out.append(
+            Problem(
+                self.file,
+                self.action,
+                field_name(path) or None,
+                message,
+                line,
+                "warning" if warning else "error",
+            )
+        )
+
+
+def check_actions(
+    actions: Sequence[Action],
+    file: str | None = None,
+    lines: Sequence[LineLookup | None] | None = None,
+) -> list[Problem]:
+    """Every error and warning in `actions` (`lines[i]` locates paths of `actions[i]`)."""
+    problems: list[Problem] = []
+    first: dict[str, int] = {}
+    for index, action in enumerate(actions):
+        lookup = lines[index] if lines is not None and index < len(lines) else None
+        report = _Report(problems, file, action.name, lookup)
+        if action.name in first:
+            report.add(
+                ("name",),
+                f"duplicate action name: '{action.name}' is already defined"
+                f" (action #{first[action.name] + 1}); tool names must be unique",
+            )
+        first.setdefault(action.name, index)
+        _check_action(action, report)
+    return problems
+
+
+def base_url_problem(url: str) -> str | None:
+    """What is wrong with a base_url, if anything."""
+    if "{" in url or "}" in url:
+        return "host is never templated: base_url cannot contain placeholders"
+    problem = _origin_problem(url, "base_url")
+    if problem:
+        return problem
+    parts = urlsplit(url)
+    if parts.query or parts.fragment:
+        return "base_url cannot have a query string or fragment; put query values in request.query"
+    return None
+
+
+def auth_problems(auth: Auth) -> list[tuple[FieldPath, str]]:
+    """What is inconsistent in an auth block, as (path, message) pairs."""
+    needs = {
+        "none": (),
+        "bearer": ("secret",),
+        "basic": ("username", "password"),
+        "header": ("secret", "name"),
+        "query": ("secret", "name"),
+        "body": ("secret", "name"),
+    }[auth.type]
+    hints = {
+        "secret": "the name of the secret holding the token, e.g. API_TOKEN",
+        "username": "the name of the secret holding the username, e.g. API_USER",
+        "password": "the name of the secret holding the password, e.g. API_PASSWORD",
+        "name": {
+            "header": "the header to send, e.g. X-API-Key",
+            "query": "the query parameter, e.g. api_key",
+            "body": "the body field, e.g. api_key",
+        }.get(auth.type, ""),
+    }
+    out: list[tuple[FieldPath, str]] = []
+    for key in ("secret", "username", "password", "name"):
+        value = getattr(auth, key)
+        if key in needs and not value:
+            out.append((("auth", key), f"{auth.type} auth needs {key}: {hints[key]}"))
+        elif key not in needs and value is not None:
+            out.append((("auth", key), f"{key} is not used by auth type '{auth.type}'"))
+        elif value and key != "name" and not SECRET_NAME.match(value):
+            out.append(
+                (
+                    ("auth", key),
+                    f"'{_clip(value)}' is not a secret name: name an"
+                    " environment variable or .env entry (letters, digits, _), never"
+                    " paste the secret itself",
+                )
+            )
+    if auth.type == "header" and auth.name and not HEADER_NAME.match(auth.name):
+        out.append((("auth", "name"), f"'{auth.name}' is not a valid header name"))
+    return out
+
+
+# -- one action ---------------------------------------------------------------------
+
+
+def _check_action(action: Action, report: _Report) -> None:
+    if not TOOL_NAME.match(action.name):
+        report.add(
+            ("name",),
+            "must be 1-64 letters, digits, '_' or '-' (it is the tool"
+            f" name the model calls); got {action.name!r}",
+        )
+    names = {v.name for v in action.variables}
+    _check_url(action, report)
+    _check_templates(action, names | RUNTIME_NAMES, report)
+    _check_body(action, report)
+    for path, message in auth_problems(action.auth):
+        report.add(path, message)
+    if action.base_url is not None:
+        problem = base_url_problem(action.base_url)
+        if problem:
+            report.add(("base_url",), problem)
+    _check_variables(action.variables, ("variables",), report, top=True)
+    _check_outcomes(action, report)
+    _check_guidance(action, report)
+    _warn(action, report)
+
+
+def _check_url(action: Action, report: _Report) -> None:
+    url, where = action.request.url, ("request", "url")
+    if ABSOLUTE.match(url):
+        authority = url.split("://", 1)[1].split("/", 1)[0].split("?", 1)[0]
+        if "{" in authority or "}" in authority:
+            report.add(
+                where,
+                "host is never templated: the scheme, host and port of the url"
+                " cannot contain placeholders",
+            )
+            return
+        problem = _origin_problem(url, "url")
+        if problem:
+            report.add(where, problem)
+            return
+    elif action.base_url is None:
+        report.add(
+            where,
+            f"url '{_clip(url)}' is relative but no base_url is set (set"
+            " base_url on the action or in the file's defaults)",
+        )
+    for name in placeholders(url):
+        report.add(
+            where,
+            f"url uses {{{{{name}}}}}: write {{{name}}} for a path parameter,"
+            " and put query values in request.query",
+        )
+    path, _, query = url.partition("?")
+    if PATH_PARAM.search(query):
+        report.add(
+            where,
+            "path parameters belong in the path; put query values in"
+            " request.query with {{name}} placeholders",
+        )
+    stray = PATH_PARAM.sub("", PLACEHOLDER.sub("", path))
+    if "{" in stray or "}" in stray:
+        report.add(where, "url has a '{' or '}' that is not a path parameter {name}")
+    for name in dict.fromkeys(path_params(path)):
+        var = action.variable(name)
+        if var is None:
+            report.add(
+                where, f"url uses path parameter {{{name}}} but no variable '{name}' is defined"
+            )
+        elif var.base_type in ("array", "object"):
+            report.add(
+                where,
+                f"path parameter {{{name}}} must be a single value, but variable"
+                f" '{name}' is {var.type}",
+            )
+        elif var.source == "model" and not var.required and var.default is None:
+            report.add(
+                where,
+                f"path parameter {{{name}}} needs a value on every call: make"
+                f" variable '{name}' required or give it a default",
+            )
+
+
+def _check_templates(action: Action, known: frozenset[str] | set[str], report: _Report) -> None:
+    request = action.request
+    variables = {v.name for v in action.variables}
+    for key, value in request.query.items():
+        path = ("request", "query", key)
+        if "{" in key:
+            report.add(path, "query parameter names are not templated; only values are")
+        _check_text(report, path, f"query parameter {key}", value, known, variables)
+    for key, value in request.headers.items():
+        path = ("request", "headers", key)
+        if not HEADER_NAME.match(key):
+            report.add(path, f"'{key}' is not a valid header name (header names are not templated)")
+        elif key.lower() in FORBIDDEN_HEADERS:
+            report.add(path, f"the {key} header is set by the HTTP client and cannot be set here")
+        if "\r" in value or "\n" in value:
+            report.add(path, "header values cannot contain line breaks")
+        _check_text(report, path, f"header {key}", value, known, variables, secrets_ok=True)
+    for at, text in _strings(request.body, ("request", "body")):
+        _check_text(report, ("request", "body"), "body", text, known, variables, at=at)
+    idempotency_key = action.safety.idempotency_key
+    if idempotency_key is not None:
+        where = ("safety", "idempotency_key")
+        _check_text(report, where, "idempotency_key", idempotency_key, known, variables)
+
+
+def _check_text(
+    report: _Report,
+    path: FieldPath,
+    where: str,
+    text: str,
+    known: frozenset[str] | set[str],
+    variables: set[str],
+    *,
+    secrets_ok: bool = False,
+    at: FieldPath | None = None,
+) -> None:
+    for name in placeholders(text):
+        secret = secret_name(name)
+        shown = "{{" + name + "}}"
+        if secret is not None:
+            if not secrets_ok:
+                report.add(
+                    path,
+                    f"{where} uses {shown} but secrets may only appear in header"
+                    " values (or be sent by auth)",
+                    at=at,
+                )
+            elif not SECRET_NAME.match(secret):
+                report.add(
+                    path,
+                    f"{where} uses {shown} but '{secret}' is not a secret name"
+                    " (letters, digits and _, like an environment variable)",
+                    at=at,
+                )
+        elif "." in name or "-" in name:
+            report.add(
+                path,
+                f"{where} uses {shown} but placeholders are flat names: declare"
+                f" a variable such as '{re.sub('[.-]', '_', name)}'",
+                at=at,
+            )
+        elif name not in known:
+            report.add(path, f"{where} uses {shown} but no variable '{name}' is defined", at=at)
+    rest = PLACEHOLDER.sub("", text)
+    if "{{" in rest:
+        report.add(
+            path,
+            f"{where} has a '{{{{' that is not a placeholder like {{{{name}}}};"
+            " it will be sent as written",
+            at=at,
+            warning=True,
+        )
+    for name in path_params(rest):
+        if name in variables:
+            report.add(
+                path,
+                f"{where} contains {{{name}}}; outside the url path placeholders"
+                f" are written {{{{{name}}}}}",
+                at=at,
+                warning=True,
+            )
+
+
+def _check_body(action: Action, report: _Report) -> None:
+    request, where = action.request, ("request", "body")
+    if request.body is None:
+        pass
+    elif request.body_format == "form" and not isinstance(request.body, dict):
+        report.add(where, "a form body must be a mapping of field names to values")
+    elif request.body_format in ("xml", "text") and not isinstance(request.body, str):
+        report.add(where, f"an {request.body_format} body must be a string template")
+    if action.auth.type == "body" and not (
+        request.body_format in ("json", "form") and isinstance(request.body, (dict, type(None)))
+    ):
+        report.add(
+            ("auth", "type"), "body auth needs a JSON object or form body to add the secret to"
+        )
+
+
+def _check_variables(
+    variables: Sequence[Variable], prefix: FieldPath, report: _Report, *, top: bool
+) -> None:
+    seen: set[str] = set()
+    for index, var in enumerate(variables):
+        path = (*prefix, index)
+        if top and not VARIABLE_NAME.match(var.name):
+            report.add(
+                (*path, "name"),
+                f"variable name '{var.name}' must be letters, digits"
+                " and _, not starting with a digit (it is used in {{placeholders}})",
+            )
+        elif not var.name:
+            report.add((*path, "name"), "field name is empty")
+        if var.name in seen:
+            report.add((*path, "name"), f"duplicate variable name '{var.name}'")
+        seen.add(var.name)
+        if top and var.name in RUNTIME_NAMES:
+            report.add(
+                (*path, "name"),
+                f"variable '{var.name}' hides the runtime value {{{{{var.name}}}}}",
+                warning=True,
+            )
+        _check_variable(var, path, report, top=top)
+
+
+def _check_variable(var: Variable, path: FieldPath, report: _Report, *, top: bool) -> None:
+    count = len(report.out)
+    kind = var.base_type
+    if var.pattern is not None:
+        if kind not in STRINGY:
+            report.add((*path, "pattern"), f"pattern applies to string values, not {var.type}")
+        else:
+            try:
+                re.compile(var.pattern)
+            except re.error as exc:
+                report.add((*path, "pattern"), f"invalid regular expression: {exc}")
+    if (var.minimum is not None or var.maximum is not None) and kind not in NUMERIC:
+        report.add((*path, "minimum"), f"minimum/maximum apply to numbers, not {var.type}")
+    if (var.min_length is not None or var.max_length is not None) and kind not in (
+        STRINGY | {"array"}
+    ):
+        report.add(
+            (*path, "min_length"),
+            f"min_length/max_length apply to strings and arrays, not {var.type}",
+        )
+    if var.minimum is not None and var.maximum is not None and var.minimum > var.maximum:
+        report.add(
+            (*path, "minimum"), f"minimum {var.minimum:g} is greater than maximum {var.maximum:g}"
+        )
+    if (
+        var.min_length is not None
+        and var.max_length is not None
+        and var.min_length > var.max_length
+    ):
+        report.add(
+            (*path, "min_length"),
+            f"min_length {var.min_length} is greater than max_length {var.max_length}",
+        )
+    if var.enum is not None and not var.enum:
+        report.add((*path, "enum"), "enum needs at least one value")
+    if kind == "array" and var.items is None:
+        report.add((*path, "type"), "type array needs items (the type of each element)")
+    if kind != "array" and var.items is not None:
+        report.add((*path, "items"), f"items is only used with type array, not {var.type}")
+    if kind == "object" and not var.properties:
+        report.add((*path, "type"), "type object needs properties (the fields of the object)")
+    if kind != "object" and var.properties is not None:
+        report.add(
+            (*path, "properties"), f"properties is only used with type object, not {var.type}"
+        )
+    if var.items is not None:
+        _check_variable(var.items, (*path, "items"), report, top=False)
+    if var.properties:
+        _check_variables(var.properties, (*path, "properties"), report, top=False)
+    _check_source(var, path, report, top=top)
+    if len(report.out) == count:  # only a well-formed variable can judge values
+        _check_values(var, path, report)
+
+
+def _check_source(var: Variable, path: FieldPath, report: _Report, *, top: bool) -> None:
+    if var.source != "model" and not top:
+        report.add((*path, "source"), "source applies to top-level variables only")
+    elif var.source != "model" and var.required:
+        origin = "the session context" if var.source == "context" else "its fixed value"
+        report.add(
+            (*path, "required"),
+            f"required means the model must supply it, but a"
+            f" {var.source} variable comes from {origin}: use source: model, or drop"
+            " required",
+        )
+    if var.source == "constant" and var.value is None:
+        report.add((*path, "value"), "source: constant needs a value")
+    if var.source != "constant" and var.value is not None:
+        report.add(
+            (*path, "value"), "value is only used with source: constant (did you mean default?)"
+        )
+
+
+def _check_values(var: Variable, path: FieldPath, report: _Report) -> None:
+    from ..arguments import value_problems  # lazy: arguments imports the models too
+
+    for key in ("default", "example", "value"):
+        value = getattr(var, key)
+        for problem in value_problems(var, value):
+            report.add((*path, key), f"{key} does not fit: {_unprefixed(problem, var.name)}")
+    # An enum member is judged by the same rules, minus the enum itself, and must already
+    # have the declared type: `enum: ["1", "2"]` on an integer has no valid JSON value.
+    loose = var.model_copy(update={"enum": None})
+    for index, value in enumerate(var.enum or ()):
+        problems = value_problems(loose, value)
+        if not problems and not _typed(var.base_type, value):
+            problems = [f"{value!r} is not {var.type}"]
+        for problem in problems:
+            report.add(
+                (*path, "enum", index), f"enum value does not fit: {_unprefixed(problem, var.name)}"
+            )
+
+
+def _typed(kind: str, value: Any) -> bool:
+    if kind == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "float":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == "boolean":
+        return isinstance(value, bool)
+    return isinstance(value, str) if kind in STRINGY else True
+
+
+def _unprefixed(problem: str, name: str) -> str:
+    """`count: expected a whole number` → `expected a whole number` (the field says where)."""
+    return problem[len(name) + 2 :] if problem.startswith(f"{name}: ") else problem
+
+
+def _check_outcomes(action: Action, report: _Report) -> None:
+    if not action.outcomes:
+        return
+    try:
+        from ..execution.outcomes import ConditionError, parse_condition
+    except ModuleNotFoundError as exc:
+        if exc.name in ("toolbridge.execution", "toolbridge.execution.outcomes"):
+            return  # the evaluator is not installed in this build; conditions are checked later
+        raise
+    for index, outcome in enumerate(action.outcomes):
+        try:
+            parse_condition(outcome.when)
+        except ConditionError as exc:
+            report.add(("outcomes", index, "when"), str(exc))  # it quotes the condition
+
+
+def _check_guidance(action: Action, report: _Report) -> None:
+    for code in action.guidance:
+        if code not in ERROR_CODES:
+            close = difflib.get_close_matches(code, sorted(ERROR_CODES), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            report.add(("guidance", code), f"'{code}' is not an error code{hint}")
+
+
+def _warn(action: Action, report: _Report) -> None:
+    low, high = DESCRIPTION_RANGE
+    size = len(action.description.strip())
+    if action.trigger == "on_prompt" and size < low:
+        report.add(
+            ("description",),
+            f"description is short ({size} characters): say what the"
+            " action does and when to use it; the model picks tools by it",
+            warning=True,
+        )
+    elif size > high:
+        report.add(
+            ("description",),
+            f"description is long ({size} characters, over {high}):"
+            " it is sent with every model request",
+            warning=True,
+        )
+    for index, var in enumerate(action.variables):
+        if var.source == "model" and not var.description.strip():
+            report.add(
+                ("variables", index, "description"),
+                f"variable '{var.name}' has no"
+                " description; the model relies on it to ask for the value",
+                warning=True,
+            )
+    required = [v.name for v in action.model_variables if v.required]
+    if action.trigger == "on_chat_end" and required:
+        report.add(
+            ("trigger",),
+            "on_chat_end actions run when the session ends, with what the"
+            f" conversation collected; required {', '.join(required)} may be missing"
+            " then",
+            warning=True,
+        )
+    if action.request.method == "DELETE" and action.safety.requires_confirmation is None:
+        report.add(
+            ("safety",),
+            "DELETE without safety.requires_confirmation: set true to ask"
+            " the user first (or false to say you mean it)",
+            warning=True,
+        )
+
+
+# -- helpers ------------------------------------------------------------------------
+
+
+def _origin_problem(url: str, what: str) -> str | None:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        return f"{what} is not a valid URL: {exc}"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"{what} must be an absolute http:// or https:// URL, e.g. https://api.example.com"
+    if parts.username is not None or parts.password is not None:
+        return f"{what} cannot hold credentials; use auth with named secrets"
+    return None
+
+
+def _strings(value: Any, path: FieldPath) -> Iterator[tuple[FieldPath, str]]:
+    """Every string in a JSON-like body with its path (keys are not templated)."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*path, index))
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
