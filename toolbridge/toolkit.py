@@ -12,9 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .actions.loading import LoadedFile, apply_defaults, check_actions, load_dict, load_file
 from .actions.models import Action, Defaults
-from .arguments import ArgumentChecker, unknown_tool
 from .errors import ActionFileError
 from .results import Checked, RequestSummary, ToolResult
 from .secrets import SecretStore
@@ -22,6 +20,8 @@ from .secrets import SecretStore
 if TYPE_CHECKING:
     import httpx2
 
+    from .actions.loading import LoadedFile
+    from .arguments import ArgumentChecker
     from .execution import Executor
 
 Arguments = str | Mapping[str, Any] | None
@@ -59,6 +59,11 @@ class Toolkit:
         source: str | None = None,
         _loaded: LoadedFile | None = None,
     ) -> None:
+        # Loading, checking and the argument compiler are imported on first use, so
+        # `import toolbridge` stays light (YAML, regex tables, pydantic-core schemas).
+        from .actions.loading import apply_defaults, check_actions
+        from .arguments import ArgumentChecker
+
         if _loaded is not None:  # from_file/from_dict: the loader already checked, with lines
             merged, self.warnings = list(_loaded.actions), list(_loaded.warnings)
         else:
@@ -70,7 +75,7 @@ class Toolkit:
             self.warnings = problems
         self.source = source
         self._actions: dict[str, Action] = {a.name: a for a in merged}
-        self._checkers = {a.name: ArgumentChecker(a) for a in merged}
+        self._checkers: dict[str, ArgumentChecker] = {a.name: ArgumentChecker(a) for a in merged}
         self._tools_cache: dict[tuple[str, bool], list[dict[str, Any]]] = {}
         self.secrets = SecretStore(secrets, env_file=env_file)
         self._executor_options: dict[str, Any] = {
@@ -87,6 +92,8 @@ class Toolkit:
     @classmethod
     def from_file(cls, path: str | os.PathLike[str], **options: Any) -> Toolkit:
         """Load a YAML or JSON action file; raises `ActionFileError` listing every problem."""
+        from .actions.loading import load_file
+
         loaded = load_file(path)
         return cls(loaded.actions, source=str(Path(path)), _loaded=loaded, **options)
 
@@ -95,6 +102,8 @@ class Toolkit:
         cls, data: Mapping[str, Any], *, source: str | None = None, **options: Any
     ) -> Toolkit:
         """Build from the parsed contents of an action file."""
+        from .actions.loading import load_dict
+
         loaded = load_dict(data, source=source)
         return cls(loaded.actions, source=source, _loaded=loaded, **options)
 
@@ -149,6 +158,8 @@ class Toolkit:
         """Parse and validate the model's arguments without sending anything."""
         checker = self._checkers.get(name)
         if checker is None:
+            from .arguments import unknown_tool
+
             return Checked(name, {}, unknown_tool(name, list(self._actions)))
         return checker.check(arguments)
 

@@ -23,7 +23,8 @@ NAME_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
 class _Model(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", use_attribute_docstrings=True, frozen=True, populate_by_name=True
+        extra="forbid", use_attribute_docstrings=True, frozen=True, populate_by_name=True,
+        defer_build=True,
     )
 
 

@@ -1,0 +1,137 @@
+"""`ArgumentChecker`: one action's compiled checks, and the results it gives the model."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic_core import ValidationError
+
+from ..actions.models import Action, Variable
+from ..results import (
+    INVALID_ARGUMENTS,
+    NEEDS_INPUT,
+    UNKNOWN_TOOL,
+    Checked,
+    MissingVariable,
+    ToolResult,
+)
+from .fast import fast_validator
+from .parse import MAX_TEXT, parse_arguments
+from .values import Fields, show
+
+__all__ = ["ArgumentChecker", "unknown_tool"]
+
+
+class ArgumentChecker:
+    """Checks one action's arguments: compiled once, then `check()` per call."""
+
+    def __init__(self, action: Action) -> None:
+        self.action = action.name
+        supplied = frozenset(v.name for v in action.variables if v.source != "model")
+        self._fields = Fields(action.model_variables, action.name, supplied)
+        self._fast = fast_validator(self._fields)
+        self._optional = {f.name: f for f in self._fields.fields if not f.required}
+        self._overrides = action.guidance
+        self._example = _example_arguments(action)
+
+    def check(self, arguments: str | Mapping[str, Any] | None) -> Checked:
+        """Parse and validate `arguments`: clean values, or the result to give the model."""
+        if self._fast is not None:
+            kind = type(arguments)
+            try:
+                if kind is dict:
+                    values = self._fast.validate_python(arguments)
+                    return Checked(self.action, self._nulls(values))
+                if kind is str and len(arguments) <= MAX_TEXT:  # type: ignore[arg-type]
+                    values = self._fast.validate_json(arguments)  # type: ignore[arg-type]
+                    return Checked(self.action, self._nulls(values))
+            except ValidationError:
+                pass
+        return self._full(arguments)
+
+    def _nulls(self, values: dict[str, Any]) -> dict[str, Any]:
+        # Fast path: a null optional takes its default, or is left out.
+        if None in values.values():
+            for name in [n for n, v in values.items() if v is None]:
+                field = self._optional[name]
+                if field.default is None:
+                    del values[name]
+                else:
+                    values[name] = field.default_value()
+        return values
+
+    def _full(self, arguments: object) -> Checked:
+        given = parse_arguments(arguments)
+        if isinstance(given, str):
+            return Checked(self.action, {}, self._unparsable(given))
+        values, problems, missing = self._fields.run(given)
+        if problems:
+            problems.extend(
+                f"{v.name}: missing; it is required ({v.description or v.base_type})"
+                for v in missing
+            )
+            return Checked(self.action, values, self._invalid(problems, missing))
+        if missing:
+            return Checked(self.action, values, self._needs_input(missing))
+        return Checked(self.action, values)
+
+    def _unparsable(self, reason: str) -> ToolResult:
+        guidance = (
+            f"Send the arguments of {self.action} as one JSON object with named fields, "
+            f"for example {self._example}, and call it again."
+        )
+        return self._result(INVALID_ARGUMENTS, guidance, problems=(reason,))
+
+    def _invalid(self, problems: list[str], missing: list[Variable]) -> ToolResult:
+        guidance = (
+            f"Fix each problem listed and call {self.action} again. If you do not know a "
+            "value, ask the user for it; never guess one."
+        )
+        return self._result(
+            INVALID_ARGUMENTS, guidance, problems=tuple(problems), missing=_missing(missing)
+        )
+
+    def _needs_input(self, missing: list[Variable]) -> ToolResult:
+        guidance = (
+            f"Ask the user for {_listing([v.name for v in missing])} in one message (say what "
+            f"each is), then call {self.action} again with all of them. Do not guess values."
+        )
+        return self._result(NEEDS_INPUT, guidance, missing=_missing(missing))
+
+    def _result(self, code: str, guidance: str, **fields: Any) -> ToolResult:
+        guidance = self._overrides.get(code, guidance)  # the action author's words win
+        return ToolResult(action=self.action, ok=False, error=code, guidance=guidance, **fields)
+
+
+def _missing(variables: list[Variable]) -> tuple[MissingVariable, ...]:
+    return tuple(MissingVariable(v.name, v.description, v.example, v.base_type) for v in variables)
+
+
+def _example_arguments(action: Action) -> str:
+    sample = {
+        v.name: v.example if v.example is not None else f"<{v.base_type}>"
+        for v in action.model_variables
+        if v.required or v.example is not None
+    }
+    return json.dumps(sample, ensure_ascii=False, default=str)
+
+
+def _listing(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]}"
+
+
+def unknown_tool(name: str, known: list[str]) -> ToolResult:
+    """The result for a call to a tool that does not exist, listing the real ones."""
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f" Did you mean {close[0]}?" if close else ""
+    tools = ", ".join(known) if known else "none"
+    return ToolResult(
+        action=name,
+        ok=False,
+        error=UNKNOWN_TOOL,
+        problems=(f"there is no tool named {show(name)}",),
+        guidance=f"Call one of the available tools: {tools}.{hint}",
+    )

@@ -1,0 +1,98 @@
+"""The fast path: a strict pydantic-core validator for arguments that are already clean.
+
+Most calls from a strict-schema model arrive with the right types and nothing to
+coerce; this validator accepts those in about a microsecond. It accepts only what the
+full path (`values.py`) accepts, with the same values: types are checked natively with
+no coercion at all, patterns run through Python's `re` (pydantic-core's `python-re`
+engine, `search` semantics, like the full path), and every other rule (formats,
+non-string enums, arrays, objects) calls the full path's own validator. Anything it
+refuses is left to the full path to coerce or explain. A property test holds the two
+paths to the same answers.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from pydantic_core import SchemaError, SchemaValidator
+from pydantic_core import core_schema as cs
+
+from ..actions.models import Variable
+from .values import Field, Fields, Invalid, blank
+
+__all__ = ["fast_validator"]
+
+_INT64 = 2**63
+
+
+def fast_validator(fields: Fields) -> SchemaValidator | None:
+    """A strict pydantic-core validator that accepts only inputs needing no coercion.
+
+    Whatever it accepts, the full path accepts with the same values: types are checked
+    natively (strict: no coercion at all), and every other rule calls the full path's
+    own validator. Whatever it refuses is left to the full path to coerce or explain.
+    """
+    # The config must sit on the schema itself: `SchemaValidator(config=...)` does not
+    # make the fields strict. Each native schema also says strict=True, to be explicit.
+    schema = cs.typed_dict_schema(
+        {f.name: cs.typed_dict_field(_fast_field(f), required=f.required) for f in fields.fields},
+        extra_behavior="forbid",
+        config=cs.CoreConfig(strict=True, regex_engine="python-re"),
+    )
+    try:
+        return SchemaValidator(schema)
+    except SchemaError:  # an enum pydantic-core can't express: the full path does it all
+        return None
+
+
+def _fast_field(field: Field) -> cs.CoreSchema:
+    var = field.var
+    kind = var.base_type
+    native: cs.CoreSchema | None = None
+    if var.enum is not None:
+        # Only string enums natively (literal); others need the typed comparison.
+        if kind == "string" and all(type(e) is str and not blank(e) for e in var.enum):
+            native = _chain(cs.literal_schema(list(var.enum)), _string(var, blank_ok=True))
+    elif kind == "string":
+        native = _string(var, blank_ok=not field.blank_is_absent)
+    elif kind == "integer":
+        low = -_INT64 if var.minimum is None else max(-_INT64, math.ceil(var.minimum))
+        high = _INT64 - 1 if var.maximum is None else min(_INT64 - 1, math.floor(var.maximum))
+        native = cs.int_schema(ge=low, le=high, strict=True)
+    elif kind == "float":
+        native = cs.float_schema(allow_inf_nan=False, ge=var.minimum, le=var.maximum, strict=True)
+    elif kind == "boolean":
+        native = cs.bool_schema(strict=True)
+    schema = native if native is not None else _python_field(field)
+    if not field.required:
+        schema = cs.nullable_schema(schema)  # null → default, filled in after
+        if field.default is not None:
+            schema = cs.with_default_schema(schema, default_factory=field.default_value)
+    return schema
+
+
+def _string(var: Variable, *, blank_ok: bool) -> cs.CoreSchema:
+    # With regex_engine="python-re", pydantic-core runs `re.search`, as the full path does,
+    # and its `\S` agrees with `str.isspace()`, which `blank` uses.
+    schema = _str(pattern=var.pattern, min_length=var.min_length, max_length=var.max_length)
+    return schema if blank_ok else _chain(_str(pattern=r"\S"), schema)
+
+
+def _str(**constraints: Any) -> cs.CoreSchema:
+    return cs.str_schema(strict=True, regex_engine="python-re", **constraints)
+
+
+def _chain(*steps: cs.CoreSchema) -> cs.CoreSchema:
+    return cs.chain_schema(list(steps))
+
+
+def _python_field(field: Field) -> cs.CoreSchema:
+    validate, name, blank_is_absent = field.validate, field.name, field.blank_is_absent
+
+    def check(value: Any) -> Any:
+        if blank_is_absent and blank(value):
+            raise Invalid(f"{name}: blank")  # the full path treats blank as absent
+        return validate(value, name)
+
+    return cs.no_info_plain_validator_function(check)
