@@ -113,6 +113,16 @@ class ToolResult:
             out["guidance"] = self.guidance
         return json.dumps(out, ensure_ascii=False, separators=(",", ":"), default=str)
 
+    def _repr_html_(self) -> str:
+        from .display import to_html
+
+        return to_html(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        from .display import pretty
+
+        pretty(self, printer, cycle)
+
 
 @dataclass(frozen=True, slots=True)
 class Checked:

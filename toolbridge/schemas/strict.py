@@ -236,9 +236,9 @@ def _notes(moved: dict[str, Any]) -> list[str]:
         notes.append(f"{key}: {_show(value)}.")
     if examples:
         label = "Example" if len(examples) == 1 else "Examples"
-        notes.append(f"{label}: {', '.join(_show(e) for e in examples)}.")
+        notes.append(_sentence(f"{label}: {', '.join(_show(e) for e in examples)}"))
     if default is not _ABSENT:
-        notes.append(f"Default: {_show(default)}.")
+        notes.append(_sentence(f"Default: {_show(default)}"))
     return notes
 
 
@@ -257,6 +257,11 @@ def _show(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False)
+
+
+def _sentence(text: str) -> str:
+    """End with one full stop, not two, when a shown value already ends a sentence."""
+    return text if text[-1:] in (".", "!", "?") else text + "."
 
 
 def _join(description: str, notes: list[str]) -> str:
