@@ -72,7 +72,7 @@ class ProviderError(ToolbridgeError):
 
     `provider` names it ("openai", "anthropic"), `status` is the HTTP status when there
     was one, and `kind` is a stable code: rate_limited, overloaded, bad_request, auth,
-    connection or unknown.
+    connection, server_error or unknown.
     """
 
     def __init__(self, provider: str, kind: str, message: str, status: int | None = None) -> None:

@@ -1,0 +1,84 @@
+"""Auth settings → the headers, query parameters or body fields that carry the secret.
+
+Pure: secrets come from the `SecretStore` passed in. The values are returned alongside
+(`secret_values`) so the renderer can mask them in every summary and the executor can
+scrub them from responses that echo them back.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+
+from ..actions.models import Auth
+from ..errors import ActionFileError, Problem
+from ..secrets import SecretStore
+
+
+@dataclass(frozen=True, slots=True)
+class AuthParts:
+    """What one auth setting adds to a request."""
+
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    query: list[tuple[str, str]] = field(default_factory=list)
+    body_fields: dict[str, str] = field(default_factory=dict)
+    secret_values: list[str] = field(default_factory=list)
+    """Every secret value used (and derived token, e.g. the basic-auth base64), to mask."""
+
+
+NO_AUTH = AuthParts()
+
+
+def _required(auth: Auth, attribute: str) -> str:
+    value = getattr(auth, attribute)
+    if not value:
+        # checks.py reports this when the file loads; this guards actions built by hand.
+        raise ActionFileError([Problem(
+            None, None, f"auth.{attribute}", f"auth type '{auth.type}' needs `{attribute}`"
+        )])
+    return str(value)
+
+
+_BUILT: dict[tuple[str, str | None, str, str], AuthParts] = {}
+"""Parts already built, by (type, name, value, password): the secret is read on every call
+(a rotated token is picked up) but the parts are built once per value."""
+
+
+def apply_auth(auth: Auth, secrets: SecretStore) -> AuthParts:
+    """The request parts for `auth`; raises `SecretError` when a named secret is unset."""
+    kind = auth.type
+    if kind == "none":
+        return NO_AUTH
+    if kind == "basic":
+        first = secrets.get(_required(auth, "username")).reveal()
+        second = secrets.get(_required(auth, "password")).reveal()
+    else:
+        first = secrets.get(_required(auth, "secret")).reveal()
+        second = ""
+    key = (kind, auth.name, first, second)
+    parts = _BUILT.get(key)
+    if parts is None:
+        parts = _build(auth, first, second)
+        if len(_BUILT) > 256:
+            _BUILT.clear()
+        _BUILT[key] = parts
+    return parts
+
+
+def _build(auth: Auth, value: str, password: str) -> AuthParts:
+    kind = auth.type
+    if kind == "basic":
+        username = value
+        token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+        return AuthParts(
+            headers=[("Authorization", f"Basic {token}")],
+            secret_values=[username, password, token],
+        )
+    if kind == "bearer":
+        return AuthParts(headers=[("Authorization", f"Bearer {value}")], secret_values=[value])
+    name = _required(auth, "name")
+    if kind == "header":
+        return AuthParts(headers=[(name, value)], secret_values=[value])
+    if kind == "query":
+        return AuthParts(query=[(name, value)], secret_values=[value])
+    return AuthParts(body_fields={name: value}, secret_values=[value])
