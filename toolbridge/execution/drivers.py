@@ -1,0 +1,252 @@
+"""The thin drivers: perform the flow's effects with httpx2, sync and async.
+
+`run_sync` / `run_async` step the sans-IO flow; `send_sync` / `send_async` perform one
+`Send`: build the request, stream the body under the attempt's overall deadline and the
+decoded-size cap, and answer `Received` or `Failed`. Every exception an exchange can
+raise becomes an error code in one place, `map_exception` (a test walks httpx2's and
+httpcore2's exception classes to prove none is missing).
+
+Deadline (SPEC Policies): one per attempt covering connect, headers and the whole body.
+Async: a cancel scope (`anyio.fail_after`). Sync: the httpx2 timeouts are set to the
+time left, our network backend clamps every socket read to the deadline
+(`network.DEADLINE`), and the body loop checks the clock after each chunk — the last
+check also covers clients we did not build.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+import httpcore2
+import httpx2
+
+from .. import results as r
+from ..results import ToolResult
+from .flow import Failed, Flow, Received, Send, Sleep
+from .network import DEADLINE, AddressBlocked
+
+EXCEPTION_CODES: dict[type[BaseException], tuple[str, bool]] = {
+    # (error code, retryable). A connect-phase failure sent nothing, so it is retryable;
+    # a read timeout is not (SPEC: retry on connection errors, 429 and 502/503/504 only).
+    AddressBlocked: (r.BLOCKED, False),
+    TimeoutError: (r.TIMEOUT, False),  # our overall deadline (anyio.fail_after)
+    httpx2.ConnectTimeout: (r.TIMEOUT, True),
+    httpx2.PoolTimeout: (r.TIMEOUT, True),
+    httpx2.ReadTimeout: (r.TIMEOUT, False),
+    httpx2.WriteTimeout: (r.TIMEOUT, False),
+    httpx2.TimeoutException: (r.TIMEOUT, False),
+    httpx2.ConnectError: (r.CONNECTION_ERROR, True),
+    httpx2.ReadError: (r.CONNECTION_ERROR, True),
+    httpx2.WriteError: (r.CONNECTION_ERROR, True),
+    httpx2.CloseError: (r.CONNECTION_ERROR, True),
+    httpx2.NetworkError: (r.CONNECTION_ERROR, True),
+    httpx2.RemoteProtocolError: (r.CONNECTION_ERROR, True),  # reset, "disconnected"
+    httpx2.LocalProtocolError: (r.HTTP_ERROR, False),  # we built a request h11 refuses
+    httpx2.ProtocolError: (r.CONNECTION_ERROR, True),
+    httpx2.ProxyError: (r.CONNECTION_ERROR, True),
+    httpx2.UnsupportedProtocol: (r.BLOCKED, False),  # a scheme other than http(s)
+    httpx2.SSEError: (r.INVALID_RESPONSE, False),
+    httpx2.TransportError: (r.CONNECTION_ERROR, True),
+    httpx2.DecodingError: (r.INVALID_RESPONSE, False),  # a broken gzip/br body
+    httpx2.TooManyRedirects: (r.INVALID_RESPONSE, False),
+    httpx2.RequestError: (r.CONNECTION_ERROR, False),
+    httpx2.HTTPStatusError: (r.HTTP_ERROR, False),
+    httpx2.HTTPError: (r.HTTP_ERROR, False),
+    httpx2.InvalidURL: (r.HTTP_ERROR, False),
+    httpx2.CookieConflict: (r.HTTP_ERROR, False),
+    httpx2.StreamConsumed: (r.HTTP_ERROR, False),
+    httpx2.StreamClosed: (r.HTTP_ERROR, False),
+    httpx2.ResponseNotRead: (r.HTTP_ERROR, False),
+    httpx2.RequestNotRead: (r.HTTP_ERROR, False),
+    httpx2.StreamError: (r.HTTP_ERROR, False),
+    # httpx2 maps these itself; a user's custom transport may let them through raw.
+    httpcore2.ConnectTimeout: (r.TIMEOUT, True),
+    httpcore2.PoolTimeout: (r.TIMEOUT, True),
+    httpcore2.ReadTimeout: (r.TIMEOUT, False),
+    httpcore2.WriteTimeout: (r.TIMEOUT, False),
+    httpcore2.TimeoutException: (r.TIMEOUT, False),
+    httpcore2.ConnectError: (r.CONNECTION_ERROR, True),
+    httpcore2.ReadError: (r.CONNECTION_ERROR, True),
+    httpcore2.WriteError: (r.CONNECTION_ERROR, True),
+    httpcore2.NetworkError: (r.CONNECTION_ERROR, True),
+    httpcore2.RemoteProtocolError: (r.CONNECTION_ERROR, True),
+    httpcore2.LocalProtocolError: (r.HTTP_ERROR, False),
+    httpcore2.ProtocolError: (r.CONNECTION_ERROR, True),
+    httpcore2.ProxyError: (r.CONNECTION_ERROR, True),
+    httpcore2.UnsupportedProtocol: (r.BLOCKED, False),
+    httpcore2.ConnectionNotAvailable: (r.CONNECTION_ERROR, True),
+}
+"""Exception class → (error code, retryable); the most specific class wins."""
+
+
+def map_exception(exc: BaseException, elapsed: float = 0.0) -> Failed | None:
+    """The `Failed` for an exchange exception; None for one we do not know (a bug)."""
+    for kind in type(exc).__mro__:
+        entry = EXCEPTION_CODES.get(kind)
+        if entry is not None:
+            # The message may hold a URL (with a query secret): keep only the class name,
+            # plus our own policy reason, which never holds one.
+            detail = str(exc) if isinstance(exc, AddressBlocked) else type(exc).__name__
+            return Failed(entry[0], entry[1], detail, elapsed)
+    return None
+
+
+def _too_large(status: int, elapsed: float) -> Failed:
+    return Failed(r.RESPONSE_TOO_LARGE, False, "body over max_response_bytes", elapsed, status)
+
+
+def _expired(elapsed: float) -> Failed:
+    return Failed(r.TIMEOUT, False, "deadline passed while reading the body", elapsed)
+
+
+def _timeouts(send: Send) -> dict[str, Any]:
+    # The extension httpx2 reads, built directly: cheaper than a `Timeout` per request.
+    left = max(send.timeout_s, 0.001)
+    return {"timeout": {"connect": left, "read": left, "write": left, "pool": left}}
+
+
+def _headers(response: httpx2.Response) -> dict[str, str]:
+    # Lower-cased plain dict, built once: `httpx2.Headers.get` scans every header per call.
+    # A repeated header keeps its last value (the flow reads Location, Retry-After and
+    # Content-Type, which are single).
+    return {key.decode("latin-1").lower(): value.decode("latin-1")
+            for key, value in response.headers.raw}
+
+
+def run_sync(
+    flow: Flow, perform: Callable[[Send], Received | Failed],
+    sleep: Callable[[float], object] = time.sleep,
+) -> ToolResult:
+    """Step the flow, performing each effect as it comes."""
+    try:
+        effect = next(flow)
+        while True:
+            if isinstance(effect, Sleep):
+                sleep(effect.seconds)
+                effect = flow.send(None)
+            else:
+                effect = flow.send(perform(effect))
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
+
+def send_sync(client: httpx2.Client, send: Send,
+              precheck: Callable[[str], None] | None = None) -> Received | Failed:
+    """One exchange on a sync client: `Received` or the mapped `Failed`."""
+    started = time.monotonic()
+    deadline = started + send.timeout_s
+    token = DEADLINE.set(deadline)
+    try:
+        if precheck is not None:
+            precheck(send.url)
+        request = client.build_request(send.method, send.url, headers=send.headers,
+                                       content=send.content, extensions=_timeouts(send))
+        response = client.send(request, stream=True, follow_redirects=False)
+        try:
+            arrived = time.time()
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > send.max_bytes:
+                    return _too_large(response.status_code, time.monotonic() - started)
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    return _expired(time.monotonic() - started)
+        finally:
+            response.close()
+    except Exception as exc:
+        failed = map_exception(exc, time.monotonic() - started)
+        if failed is None:
+            raise
+        return failed
+    finally:
+        DEADLINE.reset(token)
+    return Received(response.status_code, _headers(response), b"".join(chunks),
+                    time.monotonic() - started, arrived)
+
+
+async def run_async(
+    flow: Flow, perform: Callable[[Send], Awaitable[Received | Failed]],
+    sleep: Callable[[float], Awaitable[object]] = anyio.sleep,
+) -> ToolResult:
+    """`run_sync` for async code."""
+    try:
+        effect = next(flow)
+        while True:
+            if isinstance(effect, Sleep):
+                await sleep(effect.seconds)
+                effect = flow.send(None)
+            else:
+                effect = flow.send(await perform(effect))
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
+
+async def send_async(client: httpx2.AsyncClient, send: Send,
+                     precheck: Callable[[str], Awaitable[None]] | None = None
+                     ) -> Received | Failed:
+    """One exchange on an async client; the whole of it runs inside one deadline scope."""
+    started = time.monotonic()
+    limit = max(send.timeout_s, 0.001)
+    try:
+        if _ASYNCIO_TIMEOUT is not None and _on_asyncio():
+            # asyncio's own scope costs a third of anyio's; same semantics here.
+            async with _ASYNCIO_TIMEOUT(limit):
+                return await _exchange_async(client, send, precheck, started)
+        with anyio.fail_after(limit):
+            return await _exchange_async(client, send, precheck, started)
+    except Exception as exc:
+        failed = map_exception(exc, time.monotonic() - started)
+        if failed is None:
+            raise
+        return failed
+
+
+async def _exchange_async(client: httpx2.AsyncClient, send: Send,
+                          precheck: Callable[[str], Awaitable[None]] | None,
+                          started: float) -> Received | Failed:
+    if precheck is not None:
+        await precheck(send.url)
+    request = client.build_request(send.method, send.url, headers=send.headers,
+                                   content=send.content, extensions=_timeouts(send))
+    response = await client.send(request, stream=True, follow_redirects=False)
+    try:
+        arrived = time.time()
+        chunks, size = [], 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > send.max_bytes:
+                return _too_large(response.status_code, time.monotonic() - started)
+            chunks.append(chunk)
+    finally:
+        await response.aclose()
+    return Received(response.status_code, _headers(response), b"".join(chunks),
+                    time.monotonic() - started, arrived)
+
+
+_ASYNCIO_TIMEOUT = getattr(asyncio, "timeout", None)
+"""`asyncio.timeout` (Python 3.11+); anyio's cancel scope otherwise, and under trio."""
+
+
+def _on_asyncio() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+_OFFLINE_TRANSPORTS = (httpx2.MockTransport, httpx2.ASGITransport, httpx2.WSGITransport)
+
+
+def dials(client: httpx2.Client | httpx2.AsyncClient, url: str) -> bool:
+    """Whether `client` opens a socket for `url` (False for mock/ASGI/WSGI transports,
+    which must not trigger a DNS lookup of the action's host)."""
+    pick = getattr(client, "_transport_for_url", None)
+    if pick is None:  # pragma: no cover - httpx2 internals moved; err on the safe side
+        return True
+    return not isinstance(pick(httpx2.URL(url)), _OFFLINE_TRANSPORTS)
