@@ -1,0 +1,1 @@
+"""Agent loop, adapters, stand-ins and the chat CLI."""
