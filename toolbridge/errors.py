@@ -52,7 +52,8 @@ class ActionFileError(ToolbridgeError):
         self.problems = problems
         count = len(problems)
         lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{count} problem{'s' if count != 1 else ''} in action definitions:\n{lines}")
+        noun = "problem" if count == 1 else "problems"
+        super().__init__(f"{count} {noun} in action definitions:\n{lines}")
 
 
 class SecretError(ToolbridgeError):
