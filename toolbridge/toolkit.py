@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .actions.loading import LoadedFile
     from .arguments import ArgumentChecker
     from .execution import Executor
+    from .execution.ratelimit import RateLimiter
 
 Arguments = str | Mapping[str, Any] | None
 
@@ -42,6 +43,12 @@ class Toolkit:
         https_only: refuse plain-http targets.
         audit: a callback receiving every audit event (they also go to the
             `toolbridge.audit` logger).
+        confirmation_key: HMAC key for confirmation tokens; pass the same bytes to every
+            process that may confirm a call another one paused (default: random).
+        rate_limiter: a shared `RateLimiter` for multi-process deployments (default: in
+            process).
+        timezone: IANA name for `{{timezone}}` and `{{current_date}}` (default UTC; a
+            string `context["timezone"]` wins for one call).
     """
 
     def __init__(
@@ -56,6 +63,9 @@ class Toolkit:
         allow_private: bool = True,
         https_only: bool = False,
         audit: Callable[[dict[str, Any]], None] | None = None,
+        confirmation_key: bytes | None = None,
+        rate_limiter: RateLimiter | None = None,
+        timezone: str = "UTC",
         source: str | None = None,
         _loaded: LoadedFile | None = None,
     ) -> None:
@@ -84,6 +94,9 @@ class Toolkit:
             "allow_private": allow_private,
             "https_only": https_only,
             "audit": audit,
+            "confirmation_key": confirmation_key,
+            "rate_limiter": rate_limiter,
+            "timezone": timezone,
         }
         self._executor: Executor | None = None
 
@@ -229,6 +242,17 @@ class Toolkit:
         """Close the HTTP clients this toolkit created (not ones you passed in)."""
         if self._executor is not None:
             self._executor.close()
+
+    async def aclose(self) -> None:
+        """Close the sync client and this event loop's async client (ours, not yours)."""
+        if self._executor is not None:
+            await self._executor.aclose()
+
+    async def __aenter__(self) -> Toolkit:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
 
     def __enter__(self) -> Toolkit:
         return self
