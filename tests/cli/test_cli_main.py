@@ -72,3 +72,18 @@ def test_toolbridge_errors_print_a_message_not_a_traceback(
     err = capsys.readouterr().err
     assert code == 1
     assert err == "error: secret ORDERS_TOKEN is not set\n"
+
+
+def test_demo_with_a_malformed_model_exits_2_naming_the_choices(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli.main(["demo", "--model", "gpt-4.1"]) == 2
+    assert "--model must be one of openai:MODEL" in capsys.readouterr().err
+
+
+def test_demo_with_a_real_model_but_no_key_exits_1_naming_the_variable(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    assert cli.main(["demo", "--model", "openai:gpt-4.1-mini"]) == 1
+    assert "set OPENAI_API_KEY in the environment or in --env-file" in capsys.readouterr().err

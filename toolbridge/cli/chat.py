@@ -11,22 +11,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from typing import Any
 
 from ..agent.loop import CallTool
 from ..agent.messages import ToolCall
 from ..agent.session import Agent
-from ..models.base import ModelAdapter
+from ..errors import ToolbridgeError
 from ..results import ToolResult
-from .common import load_toolkit, plural
+from .common import UsageError, load_toolkit, model_adapter, plural
 
-PROVIDERS = {
-    "openai": ("OPENAI_API_KEY", "OPENAI_BASE_URL"),
-    "openai-responses": ("OPENAI_API_KEY", "OPENAI_BASE_URL"),
-    "anthropic": ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"),
-}
 SYSTEM = (
     "You are a helpful assistant. Use the tools to answer; ask the user for any detail a "
     "tool needs that they have not given."
@@ -60,27 +54,19 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    provider, _, model_name = args.model.partition(":")
-    if provider not in PROVIDERS or not model_name:
-        print(f"error: --model must be one of {', '.join(f'{p}:MODEL' for p in PROVIDERS)}, "
-              f"got {args.model!r}", file=sys.stderr)
-        return 2
-    env = _environment(args.env_file)
-    key_name, url_name = PROVIDERS[provider]
-    if not env.get(key_name):
-        print(f"error: set {key_name} in the environment or in --env-file", file=sys.stderr)
-        return 1
     context = _context(args.context)
     if context is None:
         return 2
-    toolkit = load_toolkit(args.file, env_file=args.env_file)
     try:
-        base_url = args.base_url or env.get(url_name)
-        adapter = _adapter(provider, model_name, env[key_name], base_url, args.max_retries)
-    except ImportError as exc:
-        toolkit.close()
+        adapter = model_adapter(args.model, env_file=args.env_file, base_url=args.base_url,
+                                max_retries=args.max_retries)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ToolbridgeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    toolkit = load_toolkit(args.file, env_file=args.env_file)
     agent = Agent(toolkit, model=adapter, system=args.system, max_steps=args.max_steps,
                   on_provider_error="turn", on_event=_show)
     session = agent.session(context=context)
@@ -140,15 +126,6 @@ def _summary(result: ToolResult) -> str:
     return f"{result.error}{status}"
 
 
-def _environment(env_file: str | None) -> dict[str, str]:
-    values: dict[str, str] = {}
-    if env_file:
-        from dotenv import dotenv_values
-
-        values = {k: v for k, v in dotenv_values(env_file).items() if v is not None}
-    return {**values, **os.environ}
-
-
 def _context(pairs: list[str]) -> dict[str, Any] | None:
     context: dict[str, Any] = {}
     for pair in pairs:
@@ -158,22 +135,3 @@ def _context(pairs: list[str]) -> dict[str, Any] | None:
             return None
         context[name] = value
     return context
-
-
-def _adapter(
-    provider: str, model: str, key: str, base_url: str | None, retries: int
-) -> ModelAdapter:
-    # The adapter modules come first: without the SDK they raise an ImportError naming the
-    # extra to install.
-    if provider == "anthropic":
-        from ..models.anthropic import AnthropicMessages, anthropic
-
-        claude = anthropic.Anthropic(api_key=key, base_url=base_url, max_retries=retries)
-        return AnthropicMessages(claude, model=model)
-    from ..models.openai_chat import OpenAIChat, openai
-    from ..models.openai_responses import OpenAIResponses
-
-    client = openai.OpenAI(api_key=key, base_url=base_url, max_retries=retries)
-    if provider == "openai-responses":
-        return OpenAIResponses(client, model=model)
-    return OpenAIChat(client, model=model)
