@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
-from toolbridge.actions.checks import check_actions, field_name
+from toolbridge.actions.checks import check_actions
 from toolbridge.actions.loading import load_dict
 from toolbridge.actions.models import Action, RequestSpec, Variable
+from toolbridge.actions.report import field_name
 from toolbridge.errors import ActionFileError, Problem
 
 DESCRIPTION = "Open a support ticket for the customer."

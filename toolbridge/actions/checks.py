@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,55 +25,17 @@ from ..templates import (
     placeholders,
     secret_name,
 )
-from .models import NAME_PATTERN, Action, Auth, Variable
+from .models import NAME_PATTERN, Action, Auth
+from .report import FieldPath, LineLookup, Report
+from .variable_checks import check_variables
 
-FieldPath = tuple[str | int, ...]
-"""Where a problem is inside an action: `("variables", 2, "default")`."""
-LineLookup = Callable[[FieldPath], "int | None"]
-"""Maps a path inside one action to its line in the file (nearest ancestor if needed)."""
-
-VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 SECRET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 token
 ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 TOOL_NAME = re.compile(NAME_PATTERN)
-STRINGY = frozenset({"string", "email", "phone", "date", "datetime"})
-NUMERIC = frozenset({"integer", "float"})
 # The HTTP client computes these; a template could otherwise steer routing or framing.
 FORBIDDEN_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
 DESCRIPTION_RANGE = (20, 1024)
-
-
-def field_name(path: FieldPath) -> str:
-    """`("variables", 2, "default")` → `variables[2].default`."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-class _Report:
-    """Collects the problems of one action, located by path."""
-
-    def __init__(
-        self, out: list[Problem], file: str | None, action: str | None, lines: LineLookup | None
-    ) -> None:
-        self.out, self.file, self.action, self.lines = out, file, action, lines
-
-    def add(
-        self, path: FieldPath, message: str, *, at: FieldPath | None = None, warning: bool = False
-    ) -> None:
-        line = self.lines(at if at is not None else path) if self.lines else None
-        self.out.append(
-            Problem(
-                self.file,
-                self.action,
-                field_name(path) or None,
-                message,
-                line,
-                "warning" if warning else "error",
-            )
-        )
 
 
 def check_actions(
@@ -86,7 +48,7 @@ def check_actions(
     first: dict[str, int] = {}
     for index, action in enumerate(actions):
         lookup = lines[index] if lines is not None and index < len(lines) else None
-        report = _Report(problems, file, action.name, lookup)
+        report = Report(problems, file, action.name, lookup)
         if action.name in first:
             report.add(
                 ("name",),
@@ -155,7 +117,7 @@ def auth_problems(auth: Auth) -> list[tuple[FieldPath, str]]:
 # -- one action ---------------------------------------------------------------------
 
 
-def _check_action(action: Action, report: _Report) -> None:
+def _check_action(action: Action, report: Report) -> None:
     if not TOOL_NAME.match(action.name):
         report.add(
             ("name",),
@@ -172,13 +134,13 @@ def _check_action(action: Action, report: _Report) -> None:
         problem = base_url_problem(action.base_url)
         if problem:
             report.add(("base_url",), problem)
-    _check_variables(action.variables, ("variables",), report, top=True)
+    check_variables(action.variables, ("variables",), report, top=True)
     _check_outcomes(action, report)
     _check_guidance(action, report)
     _warn(action, report)
 
 
-def _check_url(action: Action, report: _Report) -> None:
+def _check_url(action: Action, report: Report) -> None:
     url, where = action.request.url, ("request", "url")
     if ABSOLUTE.match(url):
         authority = url.split("://", 1)[1].split("/", 1)[0].split("?", 1)[0]
@@ -235,7 +197,7 @@ def _check_url(action: Action, report: _Report) -> None:
             )
 
 
-def _check_templates(action: Action, known: frozenset[str] | set[str], report: _Report) -> None:
+def _check_templates(action: Action, known: frozenset[str] | set[str], report: Report) -> None:
     request = action.request
     variables = {v.name for v in action.variables}
     for key, value in request.query.items():
@@ -261,7 +223,7 @@ def _check_templates(action: Action, known: frozenset[str] | set[str], report: _
 
 
 def _check_text(
-    report: _Report,
+    report: Report,
     path: FieldPath,
     where: str,
     text: str,
@@ -318,7 +280,7 @@ def _check_text(
             )
 
 
-def _check_body(action: Action, report: _Report) -> None:
+def _check_body(action: Action, report: Report) -> None:
     request, where = action.request, ("request", "body")
     if request.body is None:
         pass
@@ -334,141 +296,7 @@ def _check_body(action: Action, report: _Report) -> None:
         )
 
 
-def _check_variables(
-    variables: Sequence[Variable], prefix: FieldPath, report: _Report, *, top: bool
-) -> None:
-    seen: set[str] = set()
-    for index, var in enumerate(variables):
-        path = (*prefix, index)
-        if top and not VARIABLE_NAME.match(var.name):
-            report.add(
-                (*path, "name"),
-                f"variable name '{var.name}' must be letters, digits"
-                " and _, not starting with a digit (it is used in {{placeholders}})",
-            )
-        elif not var.name:
-            report.add((*path, "name"), "field name is empty")
-        if var.name in seen:
-            report.add((*path, "name"), f"duplicate variable name '{var.name}'")
-        seen.add(var.name)
-        if top and var.name in RUNTIME_NAMES:
-            report.add(
-                (*path, "name"),
-                f"variable '{var.name}' hides the runtime value {{{{{var.name}}}}}",
-                warning=True,
-            )
-        _check_variable(var, path, report, top=top)
-
-
-def _check_variable(var: Variable, path: FieldPath, report: _Report, *, top: bool) -> None:
-    count = len(report.out)
-    kind = var.base_type
-    if var.pattern is not None:
-        if kind not in STRINGY:
-            report.add((*path, "pattern"), f"pattern applies to string values, not {var.type}")
-        else:
-            try:
-                re.compile(var.pattern)
-            except re.error as exc:
-                report.add((*path, "pattern"), f"invalid regular expression: {exc}")
-    if (var.minimum is not None or var.maximum is not None) and kind not in NUMERIC:
-        report.add((*path, "minimum"), f"minimum/maximum apply to numbers, not {var.type}")
-    if (var.min_length is not None or var.max_length is not None) and kind not in (
-        STRINGY | {"array"}
-    ):
-        report.add(
-            (*path, "min_length"),
-            f"min_length/max_length apply to strings and arrays, not {var.type}",
-        )
-    if var.minimum is not None and var.maximum is not None and var.minimum > var.maximum:
-        report.add(
-            (*path, "minimum"), f"minimum {var.minimum:g} is greater than maximum {var.maximum:g}"
-        )
-    if (
-        var.min_length is not None
-        and var.max_length is not None
-        and var.min_length > var.max_length
-    ):
-        report.add(
-            (*path, "min_length"),
-            f"min_length {var.min_length} is greater than max_length {var.max_length}",
-        )
-    if var.enum is not None and not var.enum:
-        report.add((*path, "enum"), "enum needs at least one value")
-    if kind == "array" and var.items is None:
-        report.add((*path, "type"), "type array needs items (the type of each element)")
-    if kind != "array" and var.items is not None:
-        report.add((*path, "items"), f"items is only used with type array, not {var.type}")
-    if kind == "object" and not var.properties:
-        report.add((*path, "type"), "type object needs properties (the fields of the object)")
-    if kind != "object" and var.properties is not None:
-        report.add(
-            (*path, "properties"), f"properties is only used with type object, not {var.type}"
-        )
-    if var.items is not None:
-        _check_variable(var.items, (*path, "items"), report, top=False)
-    if var.properties:
-        _check_variables(var.properties, (*path, "properties"), report, top=False)
-    _check_source(var, path, report, top=top)
-    if len(report.out) == count:  # only a well-formed variable can judge values
-        _check_values(var, path, report)
-
-
-def _check_source(var: Variable, path: FieldPath, report: _Report, *, top: bool) -> None:
-    if var.source != "model" and not top:
-        report.add((*path, "source"), "source applies to top-level variables only")
-    elif var.source != "model" and var.required:
-        origin = "the session context" if var.source == "context" else "its fixed value"
-        report.add(
-            (*path, "required"),
-            f"required means the model must supply it, but a"
-            f" {var.source} variable comes from {origin}: use source: model, or drop"
-            " required",
-        )
-    if var.source == "constant" and var.value is None:
-        report.add((*path, "value"), "source: constant needs a value")
-    if var.source != "constant" and var.value is not None:
-        report.add(
-            (*path, "value"), "value is only used with source: constant (did you mean default?)"
-        )
-
-
-def _check_values(var: Variable, path: FieldPath, report: _Report) -> None:
-    from ..arguments import value_problems  # lazy: arguments imports the models too
-
-    for key in ("default", "example", "value"):
-        value = getattr(var, key)
-        for problem in value_problems(var, value):
-            report.add((*path, key), f"{key} does not fit: {_unprefixed(problem, var.name)}")
-    # An enum member is judged by the same rules, minus the enum itself, and must already
-    # have the declared type: `enum: ["1", "2"]` on an integer has no valid JSON value.
-    loose = var.model_copy(update={"enum": None})
-    for index, value in enumerate(var.enum or ()):
-        problems = value_problems(loose, value)
-        if not problems and not _typed(var.base_type, value):
-            problems = [f"{value!r} is not {var.type}"]
-        for problem in problems:
-            report.add(
-                (*path, "enum", index), f"enum value does not fit: {_unprefixed(problem, var.name)}"
-            )
-
-
-def _typed(kind: str, value: Any) -> bool:
-    if kind == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind == "float":
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if kind == "boolean":
-        return isinstance(value, bool)
-    return isinstance(value, str) if kind in STRINGY else True
-
-
-def _unprefixed(problem: str, name: str) -> str:
-    """`count: expected a whole number` → `expected a whole number` (the field says where)."""
-    return problem[len(name) + 2 :] if problem.startswith(f"{name}: ") else problem
-
-
-def _check_outcomes(action: Action, report: _Report) -> None:
+def _check_outcomes(action: Action, report: Report) -> None:
     if not action.outcomes:
         return
     try:
@@ -484,7 +312,7 @@ def _check_outcomes(action: Action, report: _Report) -> None:
             report.add(("outcomes", index, "when"), str(exc))  # it quotes the condition
 
 
-def _check_guidance(action: Action, report: _Report) -> None:
+def _check_guidance(action: Action, report: Report) -> None:
     for code in action.guidance:
         if code not in ERROR_CODES:
             close = difflib.get_close_matches(code, sorted(ERROR_CODES), n=1)
@@ -492,7 +320,7 @@ def _check_guidance(action: Action, report: _Report) -> None:
             report.add(("guidance", code), f"'{code}' is not an error code{hint}")
 
 
-def _warn(action: Action, report: _Report) -> None:
+def _warn(action: Action, report: Report) -> None:
     low, high = DESCRIPTION_RANGE
     size = len(action.description.strip())
     if action.trigger == "on_prompt" and size < low:

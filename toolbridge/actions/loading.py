@@ -25,14 +25,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..errors import ActionFileError, Problem
-from .checks import (
-    FieldPath,
-    LineLookup,
-    auth_problems,
-    base_url_problem,
-    check_actions,
-    field_name,
-)
+from .checks import auth_problems, base_url_problem, check_actions
 from .models import (
     Action,
     ActionFile,
@@ -45,6 +38,7 @@ from .models import (
     Settings,
     Variable,
 )
+from .report import FieldPath, LineLookup, field_name
 
 __all__ = ["LoadedFile", "apply_defaults", "check_actions", "load_dict", "load_file"]
 
