@@ -111,7 +111,12 @@ class ToolResult:
             out["data"] = self.data
         if self.guidance:
             out["guidance"] = self.guidance
-        return json.dumps(out, ensure_ascii=False, separators=(",", ":"), default=str)
+        text = json.dumps(out, ensure_ascii=False, separators=(",", ":"), default=str)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate from the model or the API: escape all
+            text = json.dumps(out, separators=(",", ":"), default=str)
+        return text
 
     def _repr_html_(self) -> str:
         from .display import to_html

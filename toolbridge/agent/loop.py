@@ -221,11 +221,10 @@ def _run_open_calls(
             guidance = f"There is no tool named {call.name!r}. Use only the tools you were given."
             _record(state, log, call, _refusal(call.name, guidance, UNKNOWN_TOOL))
             continue
-        result: ToolResult = yield CallTool(
-            call.name, call.arguments, state.call_context(), None, call.id
-        )
+        context = state.call_context()
+        result: ToolResult = yield CallTool(call.name, call.arguments, context, None, call.id)
         if result.error == NEEDS_CONFIRMATION:
-            state.awaiting.append(PendingConfirmation.from_result(call, result))
+            state.awaiting.append(PendingConfirmation.from_result(call, result, context))
         else:
             _record(state, log, call, result)
 

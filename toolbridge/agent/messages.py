@@ -36,7 +36,7 @@ class ToolCall(_Message):
             return self.arguments
         try:
             value = json.loads(self.arguments or "{}")
-        except ValueError:
+        except (ValueError, RecursionError):  # the model's text: malformed or absurdly deep
             return {}
         return value if isinstance(value, dict) else {}
 

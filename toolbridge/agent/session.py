@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from ..errors import SessionError
 from ..models.base import ModelAdapter
-from ..results import ToolResult
+from ..results import RequestSummary, ToolResult
 from .loop import (
     Confirmed,
     Effect,
@@ -246,10 +246,26 @@ class Session:
 
     def _confirmed(self) -> Confirmed:
         pending = self._require_pending("confirm")
+        context = self.state.call_context()
+        if pending.context is not None and pending.context != context:
+            self._redescribe(pending, context)
+            raise SessionError(
+                "the request changed after the user was shown it (the session context "
+                "changed), so nothing was sent: show session.pending.describe() again and "
+                "call confirm() only if the user agrees to that request"
+            )
         token = self.agent.toolkit.confirmation_token(
-            pending.action, pending.arguments, context=self.state.call_context()
+            pending.action, pending.arguments, context=context
         )
         return Confirmed(token)
+
+    def _redescribe(self, pending: PendingConfirmation, context: dict[str, Any]) -> None:
+        """Replace the pending request's description with what it would send now."""
+        summary = self.agent.toolkit.describe(pending.action, pending.arguments, context=context)
+        update: dict[str, Any] = {"context": context}
+        if isinstance(summary, RequestSummary):
+            update |= {"method": summary.method, "url": summary.url, "body": summary.body}
+        self.state.awaiting[0] = pending.model_copy(update=update)
 
     def _rejected(self, reason: str | None) -> Rejected:
         self._require_pending("reject")

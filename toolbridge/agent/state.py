@@ -43,11 +43,17 @@ class PendingConfirmation(BaseModel):
     """Body of the request, secrets masked."""
     message: str | None = None
     """The guidance that came with the `needs_confirmation` result."""
+    context: dict[str, Any] | None = None
+    """The call context the request was described with: `confirm()` sends nothing if the
+    host changed it since, so the user's yes only ever covers the request they were shown."""
 
     @classmethod
-    def from_result(cls, call: ToolCall, result: ToolResult) -> PendingConfirmation:
+    def from_result(
+        cls, call: ToolCall, result: ToolResult, context: dict[str, Any] | None = None
+    ) -> PendingConfirmation:
         request = result.request
         return cls(
+            context=context,
             call_id=call.id,
             action=call.name,
             arguments=call.arguments,

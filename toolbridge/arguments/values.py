@@ -21,7 +21,9 @@ from ..actions.models import Variable
 from ..errors import ActionFileError, Problem
 from ..formats import FORMATS, FormatProblem
 
-__all__ = ["Field", "Fields", "Invalid", "Validator", "blank", "show", "value_problems"]
+__all__ = [
+    "Field", "Fields", "Invalid", "Validator", "blank", "printable", "show", "value_problems",
+]
 
 Validator = Callable[[Any, str], Any]
 """`(value, path) -> clean value`; raises `Invalid` whose lines start with `path`."""
@@ -362,7 +364,7 @@ class Fields:
         for key in given:
             if key in self.names:
                 continue
-            name = key if isinstance(key, str) else show(key)
+            name = printable(key) if isinstance(key, str) else show(key)
             if key in self.supplied:  # identity, tenant and the like: never the model's
                 lines.append(f"{prefix}{name}: set by the application, not by you; leave it out")
                 continue
@@ -421,7 +423,17 @@ def show(value: object, limit: int = 60) -> str:
             text = repr(value)
         except Exception:
             text = f"<{type(value).__name__}>"
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return printable(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def printable(text: str) -> str:
+    """Lone surrogates (which no UTF-8 encoder accepts) become `\\udXXX` escapes, so a
+    problem line that echoes the model's text can always be sent and saved."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 def _number(value: float) -> int | float:
