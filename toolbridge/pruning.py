@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 from html.parser import HTMLParser
 from json.encoder import encode_basestring
 from typing import Any
@@ -201,8 +202,20 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=s
 """Measures sizes the way `ToolResult.for_model()` writes them."""
 
 
+_ONE_SHOT = (
+    json.encoder.c_make_encoder(None, str, json.encoder.encode_basestring, None, ":", ",",
+                                False, False, True)
+    if json.encoder.c_make_encoder is not None else None
+)
+"""The C encoder `_ENCODER.encode` builds on every call, built once. No circular-reference
+markers: pruned data comes from `json.loads` or from the walk, which would already have
+hit the recursion limit on a cycle."""
+
+
 def _size(value: Any) -> int:
-    return len(_ENCODER.encode(value))
+    if _ONE_SHOT is None or isinstance(value, str):
+        return len(_ENCODER.encode(value))
+    return sum(map(len, _ONE_SHOT(value, 0)))
 
 
 def _scalar_size(value: Any) -> int:
@@ -493,9 +506,18 @@ _BINARY_TYPES = frozenset({
 })
 
 
+_JSON_KINDS = frozenset({"application/json", "text/json"})
+
+
+@lru_cache(maxsize=64)
+def _kind(content_type: str | None) -> str:
+    """`Application/JSON; charset=utf-8` → `application/json` (servers repeat a few)."""
+    return (content_type or "").split(";")[0].strip().lower()
+
+
 def is_json_type(content_type: str | None) -> bool:
-    kind = (content_type or "").split(";")[0].strip().lower()
-    return kind in ("application/json", "text/json") or kind.endswith("+json")
+    kind = _kind(content_type)
+    return kind in _JSON_KINDS or kind.endswith("+json")
 
 
 def _charset(content_type: str | None) -> str:
@@ -516,14 +538,15 @@ def prune_body(
     the data is then a short, scrubbed excerpt (for an `invalid_response` result).
     """
     output = output or DEFAULT_OUTPUT
-    if not content or not content.strip():
+    if not content or content.isspace():
         return None, True
-    kind = (content_type or "").split(";")[0].strip().lower()
+    kind = _kind(content_type)
     secret_values = tuple(secret_values)
     if kind.startswith(_BINARY_PREFIXES) or kind in _BINARY_TYPES:
         return f"({kind} content, {len(content)} bytes, not shown)", True
+    json_kind = kind in _JSON_KINDS or kind.endswith("+json")
     sniffed = not kind and content.lstrip()[:1] in (b"{", b"[")
-    if is_json_type(content_type) or sniffed:
+    if json_kind or sniffed:
         try:
             data = json.loads(content)
         except (ValueError, UnicodeDecodeError):

@@ -527,3 +527,23 @@ def test_action_guidance_overrides_render_problems():
     result = failed(render(action, {"order_number": ".."}))
 
     assert result.guidance == "Ask for the order number again."
+
+
+def test_a_clock_is_read_only_when_a_template_needs_the_time() -> None:
+    reads: list[int] = []
+
+    def clock() -> datetime:
+        reads.append(1)
+        return NOW
+
+    plain = make({"url": "/orders/{id}"}, [{"name": "id"}])
+    dated = make({"url": "/report", "query": {"day": "{{current_date}}",
+                                              "at": "{{current_datetime}}"}})
+    render_request(plain, {"id": "A1"}, {}, SECRETS, now=clock, timezone="UTC",
+                   conversation_id=None)
+    assert reads == []
+    prepared = ok(render_request(dated, {}, {}, SECRETS, now=clock, timezone="UTC",
+                                 conversation_id=None))
+    assert reads == [1]  # read once: the date and the datetime agree
+    assert dict(parse_qsl(urlsplit(prepared.url).query)) == {
+        "day": "2026-01-05", "at": "2026-01-05T09:30:00+00:00"}

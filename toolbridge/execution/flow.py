@@ -230,7 +230,7 @@ def finish(
         )
     status = got.status
     content_type = got.headers.get("content-type")
-    secrets = (*prepared.secret_values, *secret_values)
+    secrets = (*prepared.secret_values, *secret_values) if secret_values else prepared.secret_values
     data, parsed_ok = prune_body(got.body, content_type, action.output, secret_values=secrets)
     outcome = choose(action, got, content_type)
     ok = outcome.ok if outcome is not None and outcome.ok is not None else status < 400

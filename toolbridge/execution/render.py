@@ -1,6 +1,7 @@
 """Rendering: an action plus checked values → the exact request to send (`Prepared`).
 
-Pure: no sockets, no clock (the caller passes `now`), no environment (secrets come from
+Pure: no sockets, no clock of its own (the caller passes `now`, or a clock read only
+when a template uses `{{current_date}}`/`{{current_datetime}}`), no environment (secrets come from
 the `SecretStore`). Each value is encoded for where it lands (SPEC §3.5):
 
 - path parameter → exactly one percent-encoded segment; `""`, `.`, `..` refused;
@@ -77,9 +78,13 @@ class RenderError(ToolbridgeError):
         self.guidance = guidance
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Prepared:
-    """The request to send, built once per call and reused across retries."""
+    """The request to send, built once per call and reused across retries.
+
+    Not frozen on purpose (as `flow.Send`): a frozen dataclass pays `object.__setattr__`
+    per field on every call. Nothing mutates it after `render_request`.
+    """
 
     method: str
     url: str
@@ -235,7 +240,8 @@ class _Scope:
                  "secrets", "timezone", "values")
 
     def __init__(self, action: Action, plan: _Plan, values: Mapping[str, Any],
-                 context: Mapping[str, Any], secrets: SecretStore, now: datetime,
+                 context: Mapping[str, Any], secrets: SecretStore,
+                 now: datetime | Callable[[], datetime],
                  timezone: str, conversation_id: str | None) -> None:
         self.action = action
         self.plan = plan
@@ -286,6 +292,8 @@ class _Scope:
             return _ABSENT if self.conversation_id is None else self.conversation_id
         if name == "timezone":
             return self.timezone
+        if not isinstance(self.now, datetime):
+            self.now = self.now()  # read once, so date and datetime agree within a call
         now = self.now if self.now.tzinfo else self.now.replace(tzinfo=dt_timezone.utc)
         local = now.astimezone(_zone(self.timezone))
         if name == "current_date":
@@ -495,13 +503,13 @@ def render_request(
     context: Mapping[str, Any],
     secrets: SecretStore,
     *,
-    now: datetime,
+    now: datetime | Callable[[], datetime],
     timezone: str,
     conversation_id: str | None,
 ) -> Prepared | ToolResult:
     """The request for `action` with checked `values`, or the `ToolResult` explaining why
     it cannot be built (`invalid_arguments`, `blocked`). Raises `SecretError` when a
-    secret is unset."""
+    secret is unset. `now` may be a clock, called only if a template needs the time."""
     plan = _plan(action)
     scope = _Scope(action, plan, values, context, secrets, now, timezone, conversation_id)
     try:
@@ -552,7 +560,9 @@ def _render(action: Action, plan: _Plan, scope: _Scope) -> Prepared:
     masking = masker(secret_values) if secret_values else None
     if masking is not None:
         masked_url = masking(masked_url)
-        shown = {name: masking(value) for name, value in shown.items()}
+        # A value shown as *** holds nothing to mask (forms are at least 4 characters).
+        shown = {name: value if value == MASK else masking(value)
+                 for name, value in shown.items()}
         if body_text is not None:
             body_text = masking(body_text)
 
