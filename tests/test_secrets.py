@@ -124,7 +124,7 @@ def test_has_reports_without_recording():
 
     assert store.has("API_TOKEN") is True
     assert store.has("OTHER") is False
-    assert store.known_values() == []
+    assert store.known_values() == ()
 
 
 def test_known_values_are_the_resolved_ones_longest_first():
@@ -133,7 +133,7 @@ def test_known_values_are_the_resolved_ones_longest_first():
     store.get("A")
     store.get("B")
 
-    assert store.known_values() == ["a-much-longer-value", "short-one"]
+    assert store.known_values() == ("a-much-longer-value", "short-one")
 
 
 def test_known_values_keep_a_rotated_value():

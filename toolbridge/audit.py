@@ -151,7 +151,10 @@ _STORES: weakref.WeakSet[SecretStore] = weakref.WeakSet()
 def _forms(values: Iterable[str]) -> list[str]:
     forms: set[str] = set()
     for value in values:
-        forms.update((value, quote(value, safe=""), quote_plus(value)))
+        # httpcore2's trace logs headers as reprs of bytes: a backslash or quote in a
+        # secret shows there escaped, so mask the str and bytes repr forms too.
+        forms.update((value, quote(value, safe=""), quote_plus(value), repr(value)[1:-1],
+                      repr(value.encode("utf-8", "backslashreplace"))[2:-1]))
     return sorted((f for f in forms if f), key=len, reverse=True)
 
 

@@ -109,6 +109,8 @@ class SecretStore:
         self._lock = threading.Lock()
         self._handed_out: set[str] = set()
         """Every value handed out so far, old ones after a rotation included (for masking)."""
+        self._known: tuple[str, ...] = ()
+        """`_handed_out` longest first, rebuilt only when it grows (read on every call)."""
 
     def _from_file(self) -> Mapping[str, str]:
         if self._env_file is None:
@@ -146,17 +148,16 @@ class SecretStore:
         if value not in self._handed_out:
             with self._lock:
                 self._handed_out.add(value)
+                self._known = tuple(sorted(self._handed_out, key=len, reverse=True))
         return Secret(value)
 
     def has(self, name: str) -> bool:
         """Whether `name` resolves to a non-empty value (nothing is recorded)."""
         return self._lookup(name) is not None
 
-    def known_values(self) -> list[str]:
+    def known_values(self) -> tuple[str, ...]:
         """The values of every secret resolved so far, longest first (for scrubbing)."""
-        with self._lock:
-            values = list(self._handed_out)
-        return sorted(values, key=len, reverse=True)
+        return self._known
 
     def __repr__(self) -> str:
         parts = [f"mapping: {len(self._mapping)} names"]

@@ -254,7 +254,10 @@ class Executor:
             return self._done(action, values, context, prepared, sent=False)
         client = self.client
         check = None if self._own_client else self._precheck(client, prepared.url, precheck)
-        flow = call_flow(action, prepared, rng=self._rng)
+        # Every secret this toolkit has sent is scrubbed from what the model sees, not only
+        # this call's: an API may echo a token another action used.
+        flow = call_flow(action, prepared, rng=self._rng,
+                         secret_values=self.secrets.known_values())
         token = self._scope(action, prepared, values)
         try:
             result = run_sync(flow, partial(send_sync, client, precheck=check), self._sleep)
@@ -271,7 +274,8 @@ class Executor:
         client = self.async_client
         check = (None if self._own_async_client
                  else self._precheck(client, prepared.url, aprecheck))
-        flow = call_flow(action, prepared, rng=self._rng)
+        flow = call_flow(action, prepared, rng=self._rng,
+                         secret_values=self.secrets.known_values())
         token = self._scope(action, prepared, values)
         try:
             result = await run_async(flow, partial(send_async, client, precheck=check),

@@ -249,4 +249,8 @@ def dials(client: httpx2.Client | httpx2.AsyncClient, url: str) -> bool:
     pick = getattr(client, "_transport_for_url", None)
     if pick is None:  # pragma: no cover - httpx2 internals moved; err on the safe side
         return True
-    return not isinstance(pick(httpx2.URL(url)), _OFFLINE_TRANSPORTS)
+    try:
+        transport = pick(httpx2.URL(url))
+    except httpx2.InvalidURL:  # e.g. too long: the send fails too, and is mapped there
+        return True
+    return not isinstance(transport, _OFFLINE_TRANSPORTS)
