@@ -131,3 +131,17 @@ def test_an_unconfirmed_call_does_not_use_a_rate_limit_slot(make: Factory,
     done = harness.toolkit.call("refund", values, confirm=token)
 
     assert done.ok
+
+
+def test_a_token_from_one_conversation_does_not_confirm_the_same_call_in_another() -> None:
+    action = Action(
+        name="refund", description="Refund an order after the customer agreed.",
+        base_url="https://api.example-shop.test",
+        request={"method": "POST", "url": "/refunds"},
+        safety={"requires_confirmation": True},
+    )
+    key = b"k" * 32
+    token = confirmation_token(key, action, {}, {"conversation_id": "c1"})
+
+    assert confirmation_token(key, action, {}, {"conversation_id": "c1"}) == token
+    assert confirmation_token(key, action, {}, {"conversation_id": "c2"}) != token

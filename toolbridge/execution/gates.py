@@ -40,7 +40,8 @@ def identity_problem(action: Action, context: Mapping[str, Any]) -> ToolResult |
 def _canonical(action: Action, values: Mapping[str, Any], context: Mapping[str, Any]) -> bytes:
     # Context-sourced values are part of the exact call too (whose account is refunded).
     from_context = {v.name: context.get(v.name) for v in action.variables if v.source == "context"}
-    payload = [action.name, dict(values), from_context]
+    # Bound to the conversation too: a yes given in one chat never confirms another's call.
+    payload = [action.name, dict(values), from_context, context.get("conversation_id")]
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       default=str).encode()
 
@@ -48,7 +49,8 @@ def _canonical(action: Action, values: Mapping[str, Any], context: Mapping[str, 
 def confirmation_token(
     key: bytes, action: Action, values: Mapping[str, Any], context: Mapping[str, Any]
 ) -> str:
-    """HMAC-SHA256 over the action name and the canonical JSON of the checked values."""
+    """HMAC-SHA256 over the action name, the checked values, the context-sourced values and
+    the conversation id, as canonical JSON."""
     return hmac.new(key, _canonical(action, values, context), hashlib.sha256).hexdigest()
 
 
