@@ -151,6 +151,14 @@ class SecretStore:
                 self._known = tuple(sorted(self._handed_out, key=len, reverse=True))
         return Secret(value)
 
+    def value(self, name: str) -> str:
+        """`get(name).reveal()` without the `Secret` wrapper, for the renderer's hot path
+        (the value is recorded for masking just the same)."""
+        value = self._lookup(name)
+        if value is None or value not in self._handed_out:
+            return self.get(name).reveal()  # raises the SecretError, or records the value
+        return value
+
     def has(self, name: str) -> bool:
         """Whether `name` resolves to a non-empty value (nothing is recorded)."""
         return self._lookup(name) is not None

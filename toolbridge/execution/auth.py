@@ -50,10 +50,10 @@ def apply_auth(auth: Auth, secrets: SecretStore) -> AuthParts:
     if kind == "none":
         return NO_AUTH
     if kind == "basic":
-        first = secrets.get(_required(auth, "username")).reveal()
-        second = secrets.get(_required(auth, "password")).reveal()
+        first = secrets.value(_required(auth, "username"))
+        second = secrets.value(_required(auth, "password"))
     else:
-        first = secrets.get(_required(auth, "secret")).reveal()
+        first = secrets.value(_required(auth, "secret"))
         second = ""
     key = (kind, auth.name, first, second)
     parts = _BUILT.get(key)

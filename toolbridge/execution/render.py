@@ -26,7 +26,7 @@ import contextlib
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from datetime import timezone as dt_timezone
 from functools import lru_cache
@@ -41,7 +41,7 @@ from ..guidance import guidance_for
 from ..results import RequestSummary, ToolResult
 from ..secrets import MASK, SENSITIVE_HEADER, XML_ESCAPES, Secret, SecretStore, masker
 from ..templates import PATH_PARAM, PLACEHOLDER, RUNTIME_NAMES, WHOLE_PLACEHOLDER, secret_name
-from .auth import apply_auth
+from .auth import AuthParts, apply_auth
 
 _ABSENT: Any = object()
 """A placeholder with no value (an optional variable left out): its key or header is dropped."""
@@ -134,6 +134,31 @@ class _Plan:
     constants: Mapping[str, Any]
     defaults: Mapping[str, Any]
     """Context-variable defaults, used when the context lacks the value."""
+    static_headers: bool = False
+    """Every action header and the idempotency key are fixed text: the header part of the
+    request then depends only on the auth parts, and is built once per auth value."""
+    heads: dict[int, tuple[AuthParts, _Heads]] = field(default_factory=dict)
+    """`_Heads` by id of the (cached) `AuthParts` they were built from; the parts are kept
+    in the entry so their id cannot be reused while cached."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Heads:
+    """The header part of a request whose headers are all fixed text, built once per auth
+    value by the general code (`_render_headers`, then masking): a memo, not a second
+    implementation. A rotated secret gives new `AuthParts`, hence a new entry."""
+
+    headers: tuple[tuple[str, str], ...]
+    shown: dict[str, str]
+    """Already masked with the auth secrets; copied per call (callers may mutate theirs)."""
+    idempotency_key: str | None
+    has_content_type: bool
+    masking: Callable[[str], str] | None
+    """The masker for the auth secrets alone."""
+    secret_values: tuple[str, ...]
+
+
+_MAX_HEADS = 64
 
 
 _PLANS: dict[int, tuple[Action, _Plan]] = {}
@@ -204,6 +229,9 @@ def _compile(action: Action) -> _Plan:
     )
     body, content_type = _compile_body(action)
     key = action.safety.idempotency_key
+    static = all(len(text) == 1 for _, _, text, _ in headers) and (
+        not key or len(_text_template(key)) == 1
+    )
     return _Plan(
         method=request.method,
         origin=f"{base.scheme}://{base.netloc}",
@@ -217,6 +245,7 @@ def _compile(action: Action) -> _Plan:
         sources=sources,
         constants=constants,
         defaults=defaults,
+        static_headers=static,
     )
 
 
@@ -273,7 +302,7 @@ class _Scope:
             return self._runtime(name)
         secret = secret_name(name)
         if secret is not None:
-            value = self.secrets.get(secret).reveal()
+            value = self.secrets.value(secret)
             self.secret_values.append(value)
             return value
         value = self.context.get(name)
@@ -343,10 +372,15 @@ def _fill(text: Text, scope: _Scope, *, absent_drops: bool = True) -> str | None
 # -- bodies -------------------------------------------------------------------------------
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False,
+                         default=_json_default)
+"""`json.dumps` with these options builds an encoder per call; this one is built once
+(`encode` keeps no state between calls, so threads may share it)."""
+
+
 def _dump(data: Any) -> str:
     try:
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False,
-                          default=_json_default)
+        return _JSON.encode(data)
     except ValueError:
         raise RenderError(r.INVALID_ARGUMENTS, (
             "body: numbers must be finite (NaN and Infinity cannot be sent as JSON)",
@@ -542,27 +576,36 @@ def _render(action: Action, plan: _Plan, scope: _Scope) -> Prepared:
     if query:
         url += "?" + query
         masked_url += "?" + masked_query
-    headers, shown, idempotency_key = _render_headers(plan, scope, auth.headers)
+    heads = _heads(plan, scope, auth) if plan.static_headers else None
+    if heads is not None:
+        headers, shown = list(heads.headers), heads.shown.copy()
+        idempotency_key, has_content_type = heads.idempotency_key, heads.has_content_type
+    else:
+        headers, shown, idempotency_key = _render_headers(plan, scope, auth.headers)
+        has_content_type = any(name.lower() == "content-type" for name, _ in headers)
 
     content: bytes | None = None
     body_text: str | None = None
     if plan.body is not None:
         content, body_text = plan.body(scope, auth.body_fields)
-        if content is not None and plan.content_type and not any(
-            name.lower() == "content-type" for name, _ in headers
-        ):
+        if content is not None and plan.content_type and not has_content_type:
             headers.append(("Content-Type", plan.content_type))
             shown["Content-Type"] = plan.content_type
 
     # Secrets placed whole (auth, {{secrets.*}}) are masked exactly already; this catches a
     # secret inside other text, e.g. a model value that echoes it.
-    secret_values = (*auth.secret_values, *scope.secret_values)
-    masking = masker(secret_values) if secret_values else None
+    if heads is not None and not scope.secret_values:
+        # Only the auth secrets: the headers shown are masked with them already.
+        masking, secret_values = heads.masking, heads.secret_values
+    else:
+        secret_values = tuple(dict.fromkeys((*auth.secret_values, *scope.secret_values)))
+        masking = masker(secret_values) if secret_values else None
+        if masking is not None:
+            # A value shown as *** holds nothing to mask (forms are at least 4 characters).
+            shown = {name: value if value == MASK else masking(value)
+                     for name, value in shown.items()}
     if masking is not None:
         masked_url = masking(masked_url)
-        # A value shown as *** holds nothing to mask (forms are at least 4 characters).
-        shown = {name: value if value == MASK else masking(value)
-                 for name, value in shown.items()}
         if body_text is not None:
             body_text = masking(body_text)
 
@@ -575,8 +618,30 @@ def _render(action: Action, plan: _Plan, scope: _Scope) -> Prepared:
         summary=RequestSummary(method=method, url=masked_url, headers=shown, body=body_text),
         idempotent=method in IDEMPOTENT_METHODS or idempotency_key is not None,
         idempotency_key=idempotency_key,
-        secret_values=tuple(dict.fromkeys(secret_values)),
+        secret_values=secret_values,
     )
+
+
+def _heads(plan: _Plan, scope: _Scope, auth: AuthParts) -> _Heads:
+    """The memoised header part for `auth` (plans with fixed-text headers only)."""
+    entry = plan.heads.get(id(auth))
+    if entry is not None and entry[0] is auth:
+        return entry[1]
+    headers, shown, key = _render_headers(plan, scope, auth.headers)  # raises: no entry
+    secret_values = tuple(dict.fromkeys(auth.secret_values))
+    masking = masker(secret_values) if secret_values else None
+    if masking is not None:
+        shown = {name: value if value == MASK else masking(value)
+                 for name, value in shown.items()}
+    heads = _Heads(
+        headers=tuple(headers), shown=shown, idempotency_key=key,
+        has_content_type=any(name.lower() == "content-type" for name, _ in headers),
+        masking=masking, secret_values=secret_values,
+    )
+    if len(plan.heads) >= _MAX_HEADS:
+        plan.heads.clear()
+    plan.heads[id(auth)] = (auth, heads)
+    return heads
 
 
 def _render_path(plan: _Plan, scope: _Scope) -> str:
@@ -585,8 +650,15 @@ def _render_path(plan: _Plan, scope: _Scope) -> str:
     if len(parts) == 1:
         return parts[0]
     pieces = [parts[0]]
+    sources, values = plan.sources, scope.values
     for i in range(1, len(parts), 2):
-        pieces.append(_path_segment(parts[i], scope.get(parts[i])))
+        name = parts[i]
+        value = values.get(name) if sources.get(name) == "model" else None
+        # The common case inlined: a model's plain string needing no encoding is the
+        # segment as is (what `_path_segment` returns for it).
+        if type(value) is not str or not _UNRESERVED.fullmatch(value) or value in (".", ".."):
+            value = _path_segment(name, scope.get(name))
+        pieces.append(value)
         pieces.append(parts[i + 1])
     path = "".join(pieces)
     # Two values side by side ("{a}{b}" with "." and ".") could still make a dot segment.
