@@ -56,3 +56,20 @@ async def test_async_context_manager_closes_the_clients_it_built() -> None:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+def test_unknown_tool_guidance_lists_only_the_tools_the_model_is_offered() -> None:
+    end = Action(
+        name="log_chat_summary",
+        description="Record the conversation summary in the CRM when the chat ends.",
+        base_url="https://crm.example-shop.test",
+        request=RequestSpec(method="POST", url="/summaries"),
+        trigger="on_chat_end",
+    )
+    toolkit = Toolkit([_refund_action(), end])
+
+    problem = toolkit.check("refund_ordr", {}).problem
+
+    assert problem is not None and problem.error == "unknown_tool"
+    assert "refund_order" in (problem.guidance or "")
+    assert "log_chat_summary" not in (problem.guidance or "")

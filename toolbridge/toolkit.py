@@ -173,7 +173,8 @@ class Toolkit:
         if checker is None:
             from .arguments import unknown_tool
 
-            return Checked(name, {}, unknown_tool(name, list(self._actions)))
+            offered = [a.name for a in self._actions.values() if a.trigger == "on_prompt"]
+            return Checked(name, {}, unknown_tool(name, offered))
         return checker.check(arguments)
 
     # -- execution ------------------------------------------------------------------
