@@ -7,7 +7,8 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from toolbridge.pruning import _ENCODER, _size, prune_body
+from toolbridge.pruning import prune_body
+from toolbridge.pruning.fit import _ENCODER, _size
 from toolbridge.secrets import masker
 
 JSON = st.recursive(

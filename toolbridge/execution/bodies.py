@@ -1,0 +1,168 @@
+"""Request bodies: an action's body template compiled once into a function per format.
+
+Each compiled body takes the call's `_Scope` and the auth body fields and returns the bytes
+to send and the text for the summary (SPEC §3.5): JSON keeps a whole-value placeholder's
+type and escapes text through the final dump; form is form-encoded; XML is XML-escaped
+(characters XML cannot carry are refused); text is substituted as is.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import quote_plus, urlencode
+
+from .. import results as r
+from ..actions.models import Action
+from ..secrets import MASK, XML_ESCAPES
+from ..templates import WHOLE_PLACEHOLDER
+from .scope import (
+    _ABSENT,
+    RenderError,
+    _as_text,
+    _bad,
+    _fill,
+    _json_default,
+    _Scope,
+    _text_template,
+)
+
+CONTENT_TYPES = {
+    "json": "application/json",
+    "form": "application/x-www-form-urlencoded",
+    "xml": "application/xml; charset=utf-8",
+    "text": "text/plain; charset=utf-8",
+}
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 cannot carry at all, not even as character references."""
+_Rendered = tuple[bytes | None, str | None]
+"""A rendered body: the bytes to send and the text for the summary."""
+Node = Callable[["_Scope"], Any]
+"""A compiled JSON body node: renders to a value or `_ABSENT`."""
+
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False,
+                         default=_json_default)
+"""`json.dumps` with these options builds an encoder per call; this one is built once
+(`encode` keeps no state between calls, so threads may share it)."""
+
+
+def _dump(data: Any) -> str:
+    try:
+        return _JSON.encode(data)
+    except ValueError:
+        raise RenderError(r.INVALID_ARGUMENTS, (
+            "body: numbers must be finite (NaN and Infinity cannot be sent as JSON)",
+        )) from None
+
+
+def _compile_json(value: Any) -> Node:
+    if isinstance(value, str):
+        whole = WHOLE_PLACEHOLDER.match(value)
+        if whole:
+            name = whole.group(1)
+            return lambda scope: scope.get(name)
+        text = _text_template(value)
+        if len(text) == 1:
+            return lambda scope: value
+        return lambda scope: _fill(text, scope, absent_drops=False)
+    if isinstance(value, dict):
+        items = [(key, _compile_json(item)) for key, item in value.items()]
+
+        def render_dict(scope: _Scope) -> dict[str, Any]:
+            out = {}
+            for key, node in items:
+                item = node(scope)
+                if item is not _ABSENT:
+                    out[key] = item
+            return out
+
+        return render_dict
+    if isinstance(value, list):
+        nodes = [_compile_json(item) for item in value]
+        return lambda scope: [item for item in (n(scope) for n in nodes) if item is not _ABSENT]
+    return lambda scope: value
+
+
+def _compile_body(action: Action) -> tuple[Any, str | None]:
+    request = action.request
+    body, fmt = request.body, request.body_format
+    body_auth = action.auth.type == "body"
+    if body is None and not body_auth:
+        return None, None
+    if body_auth and fmt not in ("json", "form"):
+        raise _bad(action, "auth", "body auth needs a json or form body")
+    if body_auth and body is not None and not isinstance(body, dict):
+        raise _bad(action, "request.body", "body auth needs the body to be a mapping")
+
+    if fmt == "json":
+        node = _compile_json(body if body is not None else {})
+
+        def render_json(scope: _Scope, fields: Mapping[str, str]) -> _Rendered:
+            data = node(scope)
+            if data is _ABSENT:
+                return None, None
+            text = _dump({**data, **fields} if fields else data)
+            # The summary shows the auth field as ***, whatever its length.
+            return text.encode(), _dump({**data, **dict.fromkeys(fields, MASK)}) if fields else text
+
+        return render_json, CONTENT_TYPES["json"]
+
+    if fmt == "form":
+        if not isinstance(body, (dict, type(None))):
+            raise _bad(action, "request.body", "a form body must be a mapping of fields")
+        fields_t = [
+            (key, WHOLE_PLACEHOLDER.match(v) if isinstance(v, str) else None,
+             _text_template(v) if isinstance(v, str) else None, v)
+            for key, v in (body or {}).items()
+        ]
+
+        def render_form(scope: _Scope, extra: Mapping[str, str]) -> _Rendered:
+            pairs: list[tuple[str, str]] = []
+            for key, whole, text, raw in fields_t:
+                if whole is not None:
+                    value = scope.get(whole.group(1))
+                    if value is _ABSENT:
+                        continue
+                    if isinstance(value, list):
+                        pairs.extend((key, _as_text(v)) for v in value)
+                        continue
+                    pairs.append((key, _as_text(value)))
+                elif text is not None:
+                    pairs.append((key, _fill(text, scope, absent_drops=False) or ""))
+                elif raw is not None:
+                    pairs.append((key, _as_text(raw)))
+            encoded = urlencode([*pairs, *extra.items()], quote_via=quote_plus)
+            shown = urlencode([*pairs, *((k, MASK) for k in extra)], quote_via=quote_plus, safe="*")
+            return encoded.encode("ascii"), shown
+
+        return render_form, CONTENT_TYPES["form"]
+
+    if not isinstance(body, str):
+        raise _bad(action, "request.body", f"a {fmt} body must be a string template")
+    text = _text_template(body)
+    names = text[1::2]
+
+    if fmt == "xml":
+        def render_xml(scope: _Scope, extra: Mapping[str, str]) -> _Rendered:
+            out = [text[0]]
+            for i, name in enumerate(names):
+                value = scope.get(name)
+                value = "" if value is _ABSENT else _as_text(value)
+                if _XML_ILLEGAL.search(value):
+                    raise RenderError(r.INVALID_ARGUMENTS, (
+                        f"{name}: contains a control character that XML cannot carry",
+                    ))
+                out.append(value.translate(XML_ESCAPES))
+                out.append(text[2 * i + 2])
+            rendered = "".join(out)
+            return rendered.encode(), rendered
+
+        return render_xml, CONTENT_TYPES["xml"]
+
+    def render_text(scope: _Scope, extra: Mapping[str, str]) -> _Rendered:
+        rendered = _fill(text, scope, absent_drops=False) or ""
+        return rendered.encode(), rendered
+
+    return render_text, CONTENT_TYPES["text"]
