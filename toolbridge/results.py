@@ -112,10 +112,11 @@ class ToolResult:
         if self.guidance:
             out["guidance"] = self.guidance
         text = json.dumps(out, ensure_ascii=False, separators=(",", ":"), default=str)
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate from the model or the API: escape all
-            text = json.dumps(out, separators=(",", ":"), default=str)
+        if not text.isascii():  # cheap in C; only non-ASCII text can hold a lone surrogate
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate from the model or the API
+                text = json.dumps(out, separators=(",", ":"), default=str)
         return text
 
     def _repr_html_(self) -> str:

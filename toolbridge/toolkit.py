@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .actions.models import Action, Defaults
-from .errors import ActionFileError
+from .errors import ActionFileError, Problem
 from .results import Checked, RequestSummary, ToolResult
 from .secrets import SecretStore
 
@@ -74,6 +74,7 @@ class Toolkit:
         from .actions.loading import apply_defaults, check_actions
         from .arguments import ArgumentChecker
 
+        self.warnings: list[Problem]
         if _loaded is not None:  # from_file/from_dict: the loader already checked, with lines
             merged, self.warnings = list(_loaded.actions), list(_loaded.warnings)
         else:
