@@ -56,7 +56,13 @@ class MissingVariable:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+# `RequestSummary`, `ToolResult` and `Checked` are built on every call. They are plain slots
+# dataclasses, not frozen ones: a frozen dataclass sets each field through
+# `object.__setattr__`, which made building a `ToolResult` cost more than the rest of
+# the result handling together. Treat them as values all the same.
+
+
+@dataclass(slots=True)
 class RequestSummary:
     """The request as sent (or as it would be sent), secrets masked."""
 
@@ -73,7 +79,7 @@ class RequestSummary:
         return "\n".join(lines)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ToolResult:
     """The outcome of one tool call, for the model (`for_model()`) and for the host."""
 
@@ -130,7 +136,7 @@ class ToolResult:
         pretty(self, printer, cycle)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Checked:
     """`toolkit.check()`: the clean values, or the problem result to give the model."""
 

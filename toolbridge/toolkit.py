@@ -201,10 +201,12 @@ class Toolkit:
         `confirm` is the token from a `needs_confirmation` result, passed back by the host
         once the user has agreed; the model's arguments can never confirm.
         """
-        checked = self.check(name, arguments)
+        checker = self._checkers.get(name)  # `check()` inlined: this is the hot path
+        checked = checker.check(arguments) if checker is not None else self.check(name, arguments)
         if checked.problem is not None:
             return self.executor.refused(checked.problem, context)
-        return self.executor.call(self._actions[name], checked.values, context or {}, confirm)
+        executor = self._executor or self.executor
+        return executor.call(self._actions[name], checked.values, context or {}, confirm)
 
     async def acall(
         self,
@@ -215,12 +217,12 @@ class Toolkit:
         confirm: str | None = None,
     ) -> ToolResult:
         """`call()` for asyncio code."""
-        checked = self.check(name, arguments)
+        checker = self._checkers.get(name)
+        checked = checker.check(arguments) if checker is not None else self.check(name, arguments)
         if checked.problem is not None:
             return self.executor.refused(checked.problem, context)
-        return await self.executor.acall(
-            self._actions[name], checked.values, context or {}, confirm
-        )
+        executor = self._executor or self.executor
+        return await executor.acall(self._actions[name], checked.values, context or {}, confirm)
 
     def describe(
         self, name: str, arguments: Arguments, *, context: Mapping[str, Any] | None = None

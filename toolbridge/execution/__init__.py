@@ -19,6 +19,7 @@ import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timezone
 from functools import partial
+from logging import INFO
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,6 +30,7 @@ import httpx2
 from .. import audit as _audit
 from .. import results as r
 from ..actions.models import Action
+from ..audit import CURRENT_CALL, CallScope
 from ..guidance import guidance_for
 from ..results import RequestSummary, ToolResult
 from ..secrets import SecretStore
@@ -114,6 +116,7 @@ class Executor:
         self._rng = rng
         self._sleep = sleep
         self._async_sleep = async_sleep
+        self._senders: dict[Callable[..., Any], partial[Any]] = {}
         _audit.install_library_log_filter(secrets)
 
     def __repr__(self) -> str:
@@ -223,14 +226,12 @@ class Executor:
             return problem
         return prepared
 
-    def _scope(self, action: Action, prepared: Prepared, values: Mapping[str, Any]) -> Any:
-        return _audit.CURRENT_CALL.set(_audit.CallScope(action, prepared.secret_values, values))
-
     def _precheck(self, client: httpx2.Client | httpx2.AsyncClient, url: str,
                   check: Callable[..., Any]) -> Any:
         """The pre-send policy check for a client we did not build, or None when this
         origin is known to pass without DNS (an IP literal, or a mock/ASGI transport)."""
-        key = (id(client), url.split("/", 3)[2] if url.count("/") >= 3 else url, url[:5])
+        end = url.find("/", url.find("//") + 2)
+        key = (id(client), url if end < 0 else url[:end])  # scheme://host:port
         if key in self._safe_origins:
             return None
         resolve_names = dials(client, url) and parse_ip(urlsplit(url).hostname or "") is None
@@ -245,6 +246,17 @@ class Executor:
             return None
         return partial(check, self.policy, resolve_names=True)
 
+    def _sender(self, send: Callable[..., Any], client: Any, check: Any) -> Callable[..., Any]:
+        """`send` bound to `client` (and the pre-send check): kept while the client stays the
+        same and no check is needed, which is every call on our own client."""
+        if check is not None:
+            return partial(send, client, precheck=check)
+        senders = self._senders
+        bound = senders.get(send)
+        if bound is None or bound.args[0] is not client:
+            bound = senders[send] = partial(send, client)
+        return bound
+
     def call(self, action: Action, values: Mapping[str, Any], context: Mapping[str, Any],
              confirm: str | None = None) -> ToolResult:
         """Gate, render, send (sync) and return the result; never raises for a model- or
@@ -252,17 +264,18 @@ class Executor:
         prepared = self._prepare(action, values, context, confirm)
         if isinstance(prepared, ToolResult):
             return self._done(action, values, context, prepared, sent=False)
-        client = self.client
+        client = self._client or self.client
         check = None if self._own_client else self._precheck(client, prepared.url, precheck)
         # Every secret this toolkit has sent is scrubbed from what the model sees, not only
         # this call's: an API may echo a token another action used.
         flow = call_flow(action, prepared, rng=self._rng,
                          secret_values=self.secrets.known_values())
-        token = self._scope(action, prepared, values)
+        # The library log filter masks this call's values in httpx2/httpcore2 records.
+        token = CURRENT_CALL.set(CallScope(action, prepared.secret_values, values))
         try:
-            result = run_sync(flow, partial(send_sync, client, precheck=check), self._sleep)
+            result = run_sync(flow, self._sender(send_sync, client, check), self._sleep)
         finally:
-            _audit.CURRENT_CALL.reset(token)
+            CURRENT_CALL.reset(token)
         return self._done(action, values, context, result, sent=True)
 
     async def acall(self, action: Action, values: Mapping[str, Any],
@@ -276,17 +289,18 @@ class Executor:
                  else self._precheck(client, prepared.url, aprecheck))
         flow = call_flow(action, prepared, rng=self._rng,
                          secret_values=self.secrets.known_values())
-        token = self._scope(action, prepared, values)
+        token = CURRENT_CALL.set(CallScope(action, prepared.secret_values, values))
         try:
-            result = await run_async(flow, partial(send_async, client, precheck=check),
+            result = await run_async(flow, self._sender(send_async, client, check),
                                      self._async_sleep)
         finally:
-            _audit.CURRENT_CALL.reset(token)
+            CURRENT_CALL.reset(token)
         return self._done(action, values, context, result, sent=True)
 
     def _done(self, action: Action, values: Mapping[str, Any], context: Mapping[str, Any],
               result: ToolResult, *, sent: bool) -> ToolResult:
-        if action.safety.audit != "off" and _audit.wants_events(self._audit):
+        if (self._audit is not None or _audit.logger.isEnabledFor(INFO)) and (
+                action.safety.audit != "off"):
             event = _audit.audit_event(
                 action, action.name, values, result, sent=sent, time=self._clock(),
                 conversation_id=_conversation(context),

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import anyio
@@ -103,18 +104,24 @@ def _expired(elapsed: float) -> Failed:
     return Failed(r.TIMEOUT, False, "deadline passed while reading the body", elapsed)
 
 
+_TIMEOUTS: dict[float, Mapping[str, float]] = {}
+
+
 def _timeouts(send: Send) -> dict[str, Any]:
     # The extension httpx2 reads, built directly: cheaper than a `Timeout` per request.
-    left = max(send.timeout_s, 0.001)
-    return {"timeout": {"connect": left, "read": left, "write": left, "pool": left}}
-
-
-def _headers(response: httpx2.Response) -> dict[str, str]:
-    # Lower-cased plain dict, built once: `httpx2.Headers.get` scans every header per call.
-    # A repeated header keeps its last value (the flow reads Location, Retry-After and
-    # Content-Type, which are single).
-    return {key.decode("latin-1").lower(): value.decode("latin-1")
-            for key, value in response.headers.raw}
+    # A first attempt always has the action's whole timeout, so the inner mapping is kept
+    # per value (read-only: it is shared between requests); the outer dict is fresh, as
+    # hooks and transports may add extensions to a request.
+    left = send.timeout_s
+    inner = _TIMEOUTS.get(left)
+    if inner is None:
+        limit = max(left, 0.001)
+        inner = MappingProxyType({"connect": limit, "read": limit, "write": limit,
+                                  "pool": limit})
+        if len(_TIMEOUTS) >= 64:
+            _TIMEOUTS.clear()
+        _TIMEOUTS[left] = inner
+    return {"timeout": inner}
 
 
 def run_sync(
@@ -165,7 +172,8 @@ def send_sync(client: httpx2.Client, send: Send,
         return failed
     finally:
         DEADLINE.reset(token)
-    return Received(response.status_code, _headers(response), b"".join(chunks),
+    # httpx2's `Headers` is the case-insensitive mapping `Received` needs, already built.
+    return Received(response.status_code, response.headers, b"".join(chunks),
                     time.monotonic() - started, arrived)
 
 
@@ -189,21 +197,49 @@ async def run_async(
 async def send_async(client: httpx2.AsyncClient, send: Send,
                      precheck: Callable[[str], Awaitable[None]] | None = None
                      ) -> Received | Failed:
-    """One exchange on an async client; the whole of it runs inside one deadline scope."""
+    """One exchange on an async client; the whole of it runs inside one deadline."""
     started = time.monotonic()
     limit = max(send.timeout_s, 0.001)
     try:
-        if _ASYNCIO_TIMEOUT is not None and _on_asyncio():
-            # asyncio's own scope costs a third of anyio's; same semantics here.
-            async with _ASYNCIO_TIMEOUT(limit):
-                return await _exchange_async(client, send, precheck, started)
-        with anyio.fail_after(limit):
+        task = _current_task() if _UNCANCEL else None
+        if task is not None:
+            return await _within(task, limit, _exchange_async(client, send, precheck, started))
+        with anyio.fail_after(limit):  # Python 3.10, trio
             return await _exchange_async(client, send, precheck, started)
     except Exception as exc:
         failed = map_exception(exc, time.monotonic() - started)
         if failed is None:
             raise
         return failed
+
+
+async def _within(task: asyncio.Task[Any], seconds: float,
+                  exchange: Awaitable[Received | Failed]) -> Received | Failed:
+    """`exchange` under a deadline: what `asyncio.timeout` does, for a third of its cost.
+
+    A timer cancels the task when the time is up; the cancellation is then ours only if
+    the timer fired and no one else cancelled the task too (`uncancel()` back to zero),
+    and it becomes `TimeoutError`. Any other cancellation passes through untouched.
+    """
+    fired: list[bool] = []
+    before = task.cancelling()  # cancellations already requested are not ours
+    timer = task.get_loop().call_later(seconds, _expire, task, fired)
+    try:
+        got = await exchange
+    except asyncio.CancelledError:
+        if fired and task.uncancel() <= before:
+            raise TimeoutError from None
+        raise
+    finally:
+        timer.cancel()
+    if fired:  # the timer fired as the exchange finished: take our request back
+        task.uncancel()
+    return got
+
+
+def _expire(task: asyncio.Task[Any], fired: list[bool]) -> None:
+    fired.append(True)
+    task.cancel()
 
 
 async def _exchange_async(client: httpx2.AsyncClient, send: Send,
@@ -224,20 +260,21 @@ async def _exchange_async(client: httpx2.AsyncClient, send: Send,
             chunks.append(chunk)
     finally:
         await response.aclose()
-    return Received(response.status_code, _headers(response), b"".join(chunks),
+    # httpx2's `Headers` is the case-insensitive mapping `Received` needs, already built.
+    return Received(response.status_code, response.headers, b"".join(chunks),
                     time.monotonic() - started, arrived)
 
 
-_ASYNCIO_TIMEOUT = getattr(asyncio, "timeout", None)
-"""`asyncio.timeout` (Python 3.11+); anyio's cancel scope otherwise, and under trio."""
+_UNCANCEL = hasattr(asyncio.Task, "uncancel")
+"""Python 3.11+: a cancellation can be told apart from ours; anyio's scope otherwise."""
 
 
-def _on_asyncio() -> bool:
+def _current_task() -> asyncio.Task[Any] | None:
+    """The running asyncio task; None outside asyncio (trio through anyio)."""
     try:
-        asyncio.get_running_loop()
+        return asyncio.current_task()
     except RuntimeError:
-        return False
-    return True
+        return None
 
 
 _OFFLINE_TRANSPORTS = (httpx2.MockTransport, httpx2.ASGITransport, httpx2.WSGITransport)

@@ -115,25 +115,34 @@ def call_flow(
     """Send `prepared` under `action.settings`; returns the final `ToolResult`."""
     settings = action.settings
     timeout_s = settings.timeout_ms / 1000
-    cap_s = settings.retry_after_cap_ms / 1000
-    allowed = 1 + settings.retries if prepared.idempotent else 1
-    rand = rng.random if rng is not None else random.random
+    max_bytes = settings.max_response_bytes
     elapsed = 0.0
     attempt = 0
     while True:
         attempt += 1
-        got, spent = yield from _exchange(prepared, attempt, timeout_s, settings.max_response_bytes)
+        got = yield Send(prepared, attempt, prepared.method, prepared.url, prepared.headers,
+                         prepared.content, timeout_s, max_bytes)
+        spent = got.elapsed
+        if got.__class__ is Received and got.status in REDIRECT_STATUSES:
+            got, spent = yield from _redirects(prepared, got, attempt, timeout_s, max_bytes)
         elapsed += spent
+        # The common case, a final answer that is not retried, decides nothing more.
+        if got.__class__ is Failed:
+            if not got.retryable:
+                return finish(action, prepared, got, attempt, elapsed, secret_values)
+        elif got.status not in RETRY_STATUSES:
+            return finish(action, prepared, got, attempt, elapsed, secret_values)
+        cap_s = settings.retry_after_cap_ms / 1000
         wait: float | None = None
-        if isinstance(got, Failed):
-            retry = got.retryable
-        else:
-            retry = got.status in RETRY_STATUSES
-            wait = retry_after(got) if retry else None
+        retry = True
+        if got.__class__ is Received:
+            wait = retry_after(got)
             if wait is not None and wait > cap_s:
                 retry = False  # SPEC: above the cap, answer at once rather than sleep
+        allowed = 1 + settings.retries if prepared.idempotent else 1
         if not retry or attempt >= allowed:
             return finish(action, prepared, got, attempt, elapsed, secret_values, wait)
+        rand = rng.random if rng is not None else random.random
         delay = wait if wait is not None else backoff(settings.retry_backoff_ms, attempt, rand)
         delay = min(delay, cap_s)
         if delay > 0:
@@ -141,18 +150,14 @@ def call_flow(
             elapsed += delay
 
 
-def _exchange(
-    prepared: Prepared, attempt: int, timeout_s: float, max_bytes: int
+def _redirects(
+    prepared: Prepared, got: Received, attempt: int, timeout_s: float, max_bytes: int
 ) -> Generator[Effect, Answer, tuple[Received | Failed, float]]:
-    """One attempt: the request, plus the same-origin redirects it leads to."""
+    """The rest of one attempt after a redirect status: the same-origin hops it leads to."""
     method, url, content = prepared.method, prepared.url, prepared.content
     headers = prepared.headers
-    spent = 0.0
+    spent = got.elapsed
     for _hop in range(MAX_REDIRECTS + 1):
-        got = yield Send(prepared, attempt, method, url, headers, content, timeout_s - spent,
-                         max_bytes)
-        assert isinstance(got, (Received, Failed)), "the driver answers a Send with a result"
-        spent += got.elapsed
         location = got.headers.get("location") if isinstance(got, Received) else None
         if not isinstance(got, Received) or got.status not in REDIRECT_STATUSES or not location:
             return got, spent
@@ -168,6 +173,12 @@ def _exchange(
             headers = [(k, v) for k, v in headers if k.lower() not in ("content-type",
                                                                         "content-length")]
         url = target
+        if _hop == MAX_REDIRECTS:
+            break
+        got = yield Send(prepared, attempt, method, url, headers, content, timeout_s - spent,
+                         max_bytes)
+        assert isinstance(got, (Received, Failed)), "the driver answers a Send with a result"
+        spent += got.elapsed
     return Failed(r.INVALID_RESPONSE, False, f"more than {MAX_REDIRECTS} redirects"), spent
 
 
@@ -230,9 +241,9 @@ def finish(
         )
     status = got.status
     content_type = got.headers.get("content-type")
-    secrets = (*prepared.secret_values, *secret_values) if secret_values else prepared.secret_values
+    secrets = _joined(prepared.secret_values, secret_values)
     data, parsed_ok = prune_body(got.body, content_type, action.output, secret_values=secrets)
-    outcome = choose(action, got, content_type)
+    outcome = choose(action, got, content_type) if action.outcomes else None
     ok = outcome.ok if outcome is not None and outcome.ok is not None else status < 400
     error: str | None = None
     guidance: str | None = None
@@ -252,6 +263,23 @@ def finish(
         outcome=outcome.name if outcome is not None else None, data=data, error=error,
         guidance=guidance, request=prepared.summary, attempts=attempts, elapsed_ms=elapsed_ms,
     )
+
+
+_last_joined: tuple[Any, Any, tuple[str, ...]] = ((), (), ())
+
+
+def _joined(own: tuple[str, ...], known: Iterable[str]) -> tuple[str, ...]:
+    """`own + known` as one tuple; the same object while neither changes, so the maskers
+    cached by tuple are found again (both inputs are themselves cached per action/store)."""
+    global _last_joined
+    if known.__class__ is not tuple or own.__class__ is not tuple:
+        return (*own, *known)  # a list may change between calls: no memo
+    last = _last_joined
+    if own is last[0] and known is last[1]:
+        return last[2]
+    joined = (*own, *known) if known else own
+    _last_joined = (own, known, joined)
+    return joined
 
 
 def choose(action: Action, got: Received, content_type: str | None) -> Outcome | None:
