@@ -4,8 +4,9 @@ A tiny ASGI app (uvicorn, or the stdlib server when uvicorn is missing) runs in 
 subprocess pinned to another core where the machine has one. Both sides use pooled
 keep-alive clients and do the same work per call (GET /orders/{id} with a bearer token,
 ~2 KB of JSON back, parsed, four fields kept): sequentially, then with 50 concurrent asyncio tasks.
-Rounds alternate raw and toolkit and the best round of each counts. Bounded: a few
-seconds per figure.
+Rounds alternate raw and toolkit and the best of six rounds of each counts: on this
+shared 2-core machine single rounds vary by ±15 %, the best round much less. Bounded:
+about 8 seconds per figure.
 
     /work/venv/bin/python bench/bench_loopback.py
 """
@@ -27,8 +28,8 @@ import httpx2
 from toolbridge import Toolkit
 
 TOKEN = "loopback-token-42"
-ROUNDS = 3
-SECONDS = 0.8
+ROUNDS = 6
+SECONDS = 0.6
 CONCURRENCY = 50
 
 SERVER = r'''
