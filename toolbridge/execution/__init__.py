@@ -47,7 +47,7 @@ from .network import (
     precheck,
 )
 from .ratelimit import RateLimiter, SlidingWindowLimiter
-from .render import Prepared, render_request
+from .render import Prepared, plan_or_none, render_call
 
 __all__ = ["Executor"]
 
@@ -193,30 +193,35 @@ class Executor:
 
     def _render(self, action: Action, values: Mapping[str, Any],
                 context: Mapping[str, Any]) -> Prepared | ToolResult:
-        zone = context.get("timezone")
-        conversation = context.get("conversation_id")
-        return render_request(
-            action, values, context, self.secrets, now=self._clock,
-            timezone=zone if isinstance(zone, str) and zone else self.timezone,
-            conversation_id=None if conversation is None else str(conversation),
-        )
+        return render_call(action, plan_or_none(action), values, context, self.secrets,
+                           self._clock, self.timezone)
 
     def _prepare(self, action: Action, values: Mapping[str, Any], context: Mapping[str, Any],
                  confirm: str | None) -> Prepared | ToolResult:
         """Everything before the first byte is sent; a `ToolResult` means stop."""
-        problem = gates.identity_problem(action, context)
-        if problem is not None:
-            return problem
-        prepared = self._render(action, values, context)
+        plan = plan_or_none(action)
+        # `gated` is False only for an action with no identity, confirmation or rate-limit
+        # gate: the gate calls would all pass it.
+        gated = plan is None or plan.gated
+        if gated:
+            problem = gates.identity_problem(action, context)
+            if problem is not None:
+                return problem
+        prepared = render_call(action, plan, values, context, self.secrets, self._clock,
+                               self.timezone)
         if isinstance(prepared, ToolResult):
             return prepared
-        if self.policy.https_only or not prepared.url.startswith(("http://", "https://")):
+        # Every rendered URL starts with http:// or https://: `render._compile` refuses any
+        # other scheme, so only https_only has something left to check here.
+        if self.policy.https_only:
             try:
                 self.policy.check_url(prepared.url)
             except AddressBlocked:
                 return ToolResult(action=action.name, ok=False, error=r.BLOCKED,
                                   guidance=guidance_for(r.BLOCKED, action),
                                   request=prepared.summary)
+        if not gated:
+            return prepared
         problem = gates.confirmation_problem(self._key, action, values, context, confirm,
                                              prepared.summary)
         if problem is not None:

@@ -55,6 +55,29 @@ def apply_auth(auth: Auth, secrets: SecretStore) -> AuthParts:
     else:
         first = secrets.value(_required(auth, "secret"))
         second = ""
+    return auth_parts(auth, first, second)
+
+
+def secret_names(auth: Auth) -> tuple[str, ...] | None:
+    """The secret names `apply_auth` reads, in its order (basic: username, password), for a
+    caller that reads them itself and passes the values to `auth_parts`. None when a setting
+    `apply_auth` needs is missing: that caller then leaves it to `apply_auth` to raise."""
+    kind = auth.type
+    if kind == "none":
+        return ()
+    if kind == "basic":
+        return (auth.username, auth.password) if auth.username and auth.password else None
+    if not auth.secret or (kind != "bearer" and not auth.name):
+        return None
+    return (auth.secret,)
+
+
+def auth_parts(auth: Auth, first: str, second: str) -> AuthParts:
+    """The parts for `auth` given the secret values already read (`second` is the basic-auth
+    password, else ""); built once per value."""
+    kind = auth.type
+    if kind == "none":
+        return NO_AUTH
     key = (kind, auth.name, first, second)
     parts = _BUILT.get(key)
     if parts is None:

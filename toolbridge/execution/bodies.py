@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 from urllib.parse import quote_plus, urlencode
 
 from .. import results as r
 from ..actions.models import Action
 from ..secrets import MASK, XML_ESCAPES
-from ..templates import WHOLE_PLACEHOLDER
+from ..templates import WHOLE_PLACEHOLDER, strings_in
 from .scope import (
     _ABSENT,
     RenderError,
@@ -46,15 +47,100 @@ _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=Fa
                          default=_json_default)
 """`json.dumps` with these options builds an encoder per call; this one is built once
 (`encode` keeps no state between calls, so threads may share it)."""
+_ENCODE = None if c_make_encoder is None else c_make_encoder(
+    None, _json_default, encode_basestring, None, ":", ",", False, False, False)
+"""The C encoder `_JSON.encode` builds on every call (half the cost of a small body), built
+once with the same options. It skips the circular-reference check, whose per-call dict is
+what cannot be shared between threads: a cycle ends in `RecursionError`, and `_dump` then
+lets `_JSON` give its usual error. No state between calls, so threads may share it."""
 
 
 def _dump(data: Any) -> str:
     try:
+        if _ENCODE is not None:
+            try:
+                return "".join(_ENCODE(data, 0))
+            except RecursionError:
+                pass  # a cycle (or nesting too deep): `_JSON` tells which, as it always did
         return _JSON.encode(data)
     except ValueError:
         raise RenderError(r.INVALID_ARGUMENTS, (
             "body: numbers must be finite (NaN and Infinity cannot be sent as JSON)",
         )) from None
+
+
+def _json_texts(data: Any, fields: Mapping[str, str]) -> _Rendered:
+    """A JSON body to send, with the auth `fields` merged in, and its text for the summary
+    (where an auth field shows as `***`, whatever its length)."""
+    text = _dump({**data, **fields} if fields else data)
+    return text.encode(), _dump({**data, **dict.fromkeys(fields, MASK)}) if fields else text
+
+
+_Field = tuple[str, str | None, Any, str, str]
+"""A field of a flat JSON body: (key, model variable or None, literal value, the key as
+JSON with its colon, the literal field as JSON)."""
+
+
+def _flat_json(action: Action, sources: Mapping[str, str],
+               constants: Mapping[str, Any]) -> tuple[_Field, ...] | None:
+    """The JSON body as fields, when it is a mapping with text keys whose every value is a
+    whole placeholder of a model or constant variable or a value without placeholders;
+    None otherwise. What the compiled nodes render, read without a scope: a constant is
+    resolved here (a null one drops its key), a model variable per call."""
+    request = action.request
+    body = request.body
+    if request.body_format != "json" or not isinstance(body, (dict, type(None))):
+        return None
+    fields: list[_Field] = []
+    for key, value in (body or {}).items():
+        if not isinstance(key, str):
+            return None
+        whole = WHOLE_PLACEHOLDER.match(value) if isinstance(value, str) else None
+        prefix = encode_basestring(key) + ":"
+        if whole is None:
+            if any(len(_text_template(text)) > 1 for text in strings_in(value)):
+                return None  # text around a placeholder: left to the compiled nodes
+        else:
+            name = whole.group(1)
+            source = sources.get(name)
+            if source == "model":
+                fields.append((key, name, None, prefix, ""))
+                continue
+            if source != "constant":
+                return None  # context, runtime or secret: needs the scope
+            value = constants.get(name)
+            if value is None:
+                continue  # a null constant drops its key
+        try:
+            fields.append((key, None, value, prefix, prefix + _dump(value)))
+        except RenderError:
+            return None  # a literal NaN: the compiled nodes refuse it on every call
+    return tuple(fields)
+
+
+def _flat_text(fields: tuple[_Field, ...], values: Mapping[str, Any]) -> str | None:
+    """`_dump` of a flat body's mapping written directly, when each value given is a str,
+    an int or a bool (the C encoder costs more per field than these few operations); None
+    for any other value. The same text: `encode_basestring` is the encoder's own string
+    escaper (`ensure_ascii=False`), `int.__repr__` its integer form."""
+    parts = []
+    for _, name, _, prefix, text in fields:
+        if name is None:
+            parts.append(text)
+            continue
+        value = values.get(name)
+        if value is None:
+            continue  # left out: the key is dropped
+        kind = value.__class__
+        if kind is str:
+            parts.append(prefix + encode_basestring(value))
+        elif kind is int:
+            parts.append(prefix + int.__repr__(value))
+        elif kind is bool:
+            parts.append(prefix + ("true" if value else "false"))
+        else:
+            return None
+    return "{" + ",".join(parts) + "}"
 
 
 def _compile_json(value: Any) -> Node:
@@ -103,9 +189,7 @@ def _compile_body(action: Action) -> tuple[Any, str | None]:
             data = node(scope)
             if data is _ABSENT:
                 return None, None
-            text = _dump({**data, **fields} if fields else data)
-            # The summary shows the auth field as ***, whatever its length.
-            return text.encode(), _dump({**data, **dict.fromkeys(fields, MASK)}) if fields else text
+            return _json_texts(data, fields)
 
         return render_json, CONTENT_TYPES["json"]
 

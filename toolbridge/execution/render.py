@@ -16,8 +16,16 @@ the `SecretStore`). Each value is encoded for where it lands (SPEC §3.5):
 Values are substituted once: a value that contains `{{other}}` stays literal.
 
 This module owns the compiled plan (one per action, cached), its header memo, `Prepared`,
-`render_request` and `describe`. The placing of values lives beside it: `scope` (names to
-values, substitution, `RenderError`), `urls` (path and query), `headers` and `bodies`.
+`render_request` (and `render_call`, the executor's form of it) and `describe`. The placing
+of values lives beside it: `scope` (names to values, substitution, `RenderError`), `urls`
+(path and query), `headers` and `bodies`.
+
+Most calls take a fast path (`_render_fast`): when every placeholder names a model or
+constant variable, headers are fixed text and the body is flat JSON, the request is read
+from the values alone, without a `_Scope`, around a memo of everything fixed per secret
+value (`_Fixed`, built by the general code). Any value out of the ordinary (one to encode,
+a `Secret`, one refused) sends the call down the general path, whose result is the
+reference (tests/test_render_fastpaths.py holds the two equal).
 
 What this module does not do: decide whether to send (gates), send (drivers), or judge
 the response (outcomes). Model-facing problems come back as a `ToolResult`; developer
@@ -36,18 +44,19 @@ from urllib.parse import quote, urlsplit
 
 from .. import results as r
 from ..actions.models import Action
+from ..errors import ActionFileError
 from ..guidance import guidance_for
 from ..results import RequestSummary, ToolResult
-from ..secrets import MASK, SENSITIVE_HEADER, SecretStore, masker
+from ..secrets import MASK, SENSITIVE_HEADER, Secret, SecretStore, masker
 from ..templates import PATH_PARAM, PLACEHOLDER, secret_name
-from .auth import AuthParts, apply_auth
+from .auth import AuthParts, apply_auth, auth_parts, secret_names
 from .bodies import CONTENT_TYPES as CONTENT_TYPES
-from .bodies import _compile_body, _Rendered
+from .bodies import _compile_body, _Field, _flat_json, _flat_text, _json_texts, _Rendered
 from .headers import IDEMPOTENCY_HEADER as IDEMPOTENCY_HEADER
 from .headers import _render_headers
 from .scope import RenderError, Text, _bad, _Scope, _text_template
+from .urls import _UNRESERVED, _add_query_value, _auth_query, _render_path, _render_query
 from .urls import _path_segment as _path_segment  # re-exported: the property tests use it
-from .urls import _render_path, _render_query
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
@@ -83,6 +92,9 @@ class Prepared:
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
+    """What rendering needs of an action, compiled once. Frozen; only its memos change
+    (`heads` in place, `fixed` replaced whole with `object.__setattr__`)."""
+
     method: str
     origin: str
     """`scheme://host[:port]`, fixed at compile time."""
@@ -107,6 +119,15 @@ class _Plan:
     heads: dict[int, tuple[AuthParts, _Heads]] = field(default_factory=dict)
     """`_Heads` by id of the (cached) `AuthParts` they were built from; the parts are kept
     in the entry so their id cannot be reused while cached."""
+    gated: bool = False
+    """The action has an identity, confirmation or rate-limit gate. Not rendering's concern:
+    kept here so that the executor, which looks the plan up anyway, skips the three gate
+    calls for the many actions that have none."""
+    fast: _Fast | None = None
+    """How `_render_fast` renders this action without a scope, or None when it cannot."""
+    fixed: _Fixed | None = None
+    """`_render_fast`'s memo: the parts built from the secret values last read (replaced,
+    never changed, so a thread reads one consistent memo)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,11 +146,72 @@ class _Heads:
     secret_values: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class _Fast:
+    """A plan `_render_fast` can render from the values alone: every placeholder names a
+    model or constant variable (no context, runtime or secret placeholder, so no scope),
+    headers and idempotency key are fixed text, query values are whole placeholders or
+    fixed text, and the body is absent or a flat JSON mapping (`bodies._flat_json`)."""
+
+    one: tuple[str, str, str] | None
+    """(text before, name, text after) when the path has exactly one parameter."""
+    query: tuple[tuple[str, str | None], ...]
+    """The action's query as (encoded key, model variable) or (encoded `key=value`, None);
+    empty when the query is fixed text, which the memo then holds whole."""
+    first: str | None
+    """The secret auth reads (basic: the username), or None without auth."""
+    second: str | None
+    """The basic-auth password's secret."""
+    body: tuple[_Field, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Fixed:
+    """What a fast-path request takes from the auth secrets and fixed text, built by the
+    general code from the values read (`auth_parts`, `_heads`, `_render_query`) and kept
+    until a value changes: a memo, not a second implementation."""
+
+    first: str
+    """The secret values it was built from ("" for none): a rotated secret gives a new memo."""
+    second: str
+    headers: tuple[tuple[str, str], ...]
+    """As `_render` sends them, the body's Content-Type included."""
+    shown: dict[str, str]
+    """Masked; copied per call (callers may mutate theirs)."""
+    query: str
+    """`?` and the whole query when the action's query is fixed text (else "")."""
+    masked_query: str
+    auth_query: tuple[str, ...]
+    """The auth pairs, for a query built per call."""
+    masked_auth_query: tuple[str, ...]
+    body_fields: dict[str, str]
+    masking: Callable[[str], str] | None
+    secret_values: tuple[str, ...]
+    idempotency_key: str | None
+    idempotent: bool
+
+
+_segment = _UNRESERVED.fullmatch
+"""A text made only of unreserved characters: a path segment as it is (unless a dot one)."""
+_DOTS = frozenset({".", ".."})
+
 _MAX_HEADS = 64
 
 
 _PLANS: dict[int, tuple[Action, _Plan]] = {}
 _MAX_PLANS = 4096
+
+
+def plan_or_none(action: Action) -> _Plan | None:
+    """The compiled plan, or None for an action built wrongly by hand: rendering it raises
+    the `ActionFileError` (so the executor's identity gate still comes first)."""
+    entry = _PLANS.get(id(action))
+    if entry is not None and entry[0] is action:
+        return entry[1]
+    try:
+        return _plan(action)
+    except ActionFileError:
+        return None
 
 
 def _plan(action: Action) -> _Plan:
@@ -191,12 +273,14 @@ def _compile(action: Action) -> _Plan:
     static = all(len(text) == 1 for _, _, text, _ in headers) and (
         not key or len(_text_template(key)) == 1
     )
+    query = tuple((quote(k, safe=""), _text_template(v)) for k, v in request.query.items())
+    safety = action.safety
     return _Plan(
         method=request.method,
         origin=f"{base.scheme}://{base.netloc}",
         path=tuple(path),
         fixed_query=fixed_query,
-        query=tuple((quote(k, safe=""), _text_template(v)) for k, v in request.query.items()),
+        query=query,
         headers=headers,
         body=body,
         content_type=content_type,
@@ -205,6 +289,39 @@ def _compile(action: Action) -> _Plan:
         constants=constants,
         defaults=defaults,
         static_headers=static,
+        gated=bool(safety.requires_identity_verification or action.needs_confirmation
+                   or safety.rate_limit is not None),
+        fast=_compile_fast(action, tuple(path), query, sources, constants) if static else None,
+    )
+
+
+def _compile_fast(action: Action, path: tuple[str, ...], query: tuple[tuple[str, Text], ...],
+                  sources: Mapping[str, str], constants: Mapping[str, Any]) -> _Fast | None:
+    """The `_Fast` form of an action whose headers are fixed text, or None."""
+    if any(sources.get(name) != "model" for name in path[1::2]):
+        return None
+    names = secret_names(action.auth)
+    if names is None:
+        return None
+    fast_query: list[tuple[str, str | None]] = []
+    for key, text in query:
+        if len(text) == 1:
+            fast_query.append((f"{key}={quote(text[0], safe='')}", None))
+        elif len(text) == 3 and not text[0] and not text[2] and sources.get(text[1]) == "model":
+            fast_query.append((key, text[1]))
+        else:
+            return None
+    body = None
+    if action.request.body is not None or action.auth.type == "body":
+        body = _flat_json(action, sources, constants)
+        if body is None:
+            return None
+    return _Fast(
+        one=(path[0], path[1], path[2]) if len(path) == 3 else None,
+        query=tuple(fast_query) if any(name for _, name in fast_query) else (),
+        first=names[0] if names else None,
+        second=names[1] if len(names) > 1 else None,
+        body=body,
     )
 
 
@@ -225,7 +342,39 @@ def render_request(
     it cannot be built (`invalid_arguments`, `blocked`). Raises `SecretError` when a
     secret is unset. `now` may be a clock, called only if a template needs the time."""
     plan = _plan(action)
-    scope = _Scope(action, plan, values, context, secrets, now, timezone, conversation_id)
+    if plan.static_headers and plan.fast is not None:
+        prepared = _render_fast(action, plan, plan.fast, values, secrets)
+        if prepared is not None:
+            return prepared
+    return _render_safely(
+        action, plan, _Scope(action, plan, values, context, secrets, now, timezone, conversation_id)
+    )
+
+
+def render_call(action: Action, plan: _Plan | None, values: Mapping[str, Any],
+                context: Mapping[str, Any], secrets: SecretStore,
+                clock: Callable[[], datetime], timezone: str) -> Prepared | ToolResult:
+    """`render_request` as the executor calls it, with `plan_or_none(action)`: the time
+    zone (a non-empty string `context["timezone"]`, else `timezone`) and the conversation
+    id (`context["conversation_id"]` as text) are read only when the fast path cannot
+    render the action."""
+    if plan is None:
+        plan = _plan(action)  # raises why the action is malformed
+    elif plan.static_headers and plan.fast is not None:
+        prepared = _render_fast(action, plan, plan.fast, values, secrets)
+        if prepared is not None:
+            return prepared
+    zone = context.get("timezone")
+    conversation = context.get("conversation_id")
+    return _render_safely(action, plan, _Scope(
+        action, plan, values, context, secrets, clock,
+        zone if isinstance(zone, str) and zone else timezone,
+        None if conversation is None else str(conversation),
+    ))
+
+
+def _render_safely(action: Action, plan: _Plan, scope: _Scope) -> Prepared | ToolResult:
+    """`_render`, a value it cannot place turned into the `ToolResult` that says why."""
     try:
         try:
             return _render(action, plan, scope)
@@ -246,6 +395,146 @@ def render_request(
                 or guidance_for(error.code, action)
             ),
         )
+
+
+def _render_fast(action: Action, plan: _Plan, fast: _Fast, values: Mapping[str, Any],
+                 secrets: SecretStore) -> Prepared | None:
+    """What `_render` returns for a `_Fast` plan, read from the values alone; None when a
+    value is out of the ordinary (a path value needing encoding, a `Secret`, anything
+    refused): `_render` then does the whole call, with its exact result or error.
+
+    Steps in `_render`'s order up to the secrets, so a refused value still comes before a
+    `SecretError`; nothing here raises for a value.
+    """
+    if fast.one is not None:
+        before, name, after = fast.one
+        value = values.get(name)
+        # The segment `_path_segment` leaves as is; an int's text always is one.
+        if value.__class__ is str:
+            if _segment(value) is None or value in _DOTS:
+                return None
+        elif value.__class__ is int:
+            value = str(value)
+        else:
+            return None
+        path = before + value + after
+    elif len(plan.path) == 1:
+        path = plan.path[0]
+    else:
+        parts = plan.path
+        pieces = [parts[0]]
+        for i in range(1, len(parts), 2):
+            value = values.get(parts[i])
+            if value.__class__ is str:
+                if _segment(value) is None or value in _DOTS:
+                    return None
+            elif value.__class__ is int:
+                value = str(value)
+            else:
+                return None
+            pieces.append(value)
+            pieces.append(parts[i + 1])
+        path = "".join(pieces)
+    if "/." in path and any(segment in _DOTS for segment in path.split("/")):
+        return None  # a dot segment made with the literal text: `_render` refuses it
+
+    # Read on every call, as `apply_auth` does: a rotated secret is used at once.
+    first = second = ""
+    if fast.first is not None:
+        first = secrets.value(fast.first)
+        if fast.second is not None:
+            second = secrets.value(fast.second)
+    try:
+        fixed = plan.fixed
+        if fixed is None or fixed.first != first or fixed.second != second:
+            fixed = _fix(action, plan, fast, first, second, secrets)
+            object.__setattr__(plan, "fixed", fixed)
+
+        url = masked_url = plan.origin + path
+        if fast.query:
+            pairs = [plan.fixed_query] if plan.fixed_query else []
+            for key, variable in fast.query:
+                if variable is None:
+                    pairs.append(key)
+                    continue
+                value = values.get(variable)
+                if value is None:
+                    continue
+                if isinstance(value, Secret):
+                    return None
+                _add_query_value(pairs, key, value)
+            if pairs or fixed.auth_query:
+                url += "?" + "&".join([*pairs, *fixed.auth_query])
+                masked_url += "?" + "&".join([*pairs, *fixed.masked_auth_query])
+        else:
+            url += fixed.query
+            masked_url += fixed.masked_query
+
+        content: bytes | None = None
+        body_text: str | None = None
+        if fast.body is not None:
+            body_text = None if fixed.body_fields else _flat_text(fast.body, values)
+            if body_text is None:
+                data = {}
+                for key, variable, literal, _, _ in fast.body:
+                    if variable is None:
+                        data[key] = literal
+                        continue
+                    value = values.get(variable)
+                    if value is None:
+                        continue  # left out: the key is dropped
+                    if isinstance(value, Secret):
+                        return None
+                    data[key] = value
+                content, body_text = _json_texts(data, fixed.body_fields)
+            else:
+                content = body_text.encode()
+    except (RenderError, UnicodeEncodeError, ValueError):
+        # Refused (a fixed header, NaN, a lone surrogate) or an int too long to write as
+        # text: `_render` gives the exact result.
+        return None
+
+    masking = fixed.masking
+    if masking is not None:
+        masked_url = masking(masked_url)
+        if body_text is not None:
+            body_text = masking(body_text)
+    method = plan.method
+    # Positional arguments: keywords cost a third of building a `Prepared`.
+    return Prepared(method, url, list(fixed.headers), content,
+                    RequestSummary(method, masked_url, fixed.shown.copy(), body_text),
+                    fixed.idempotent, fixed.idempotency_key, fixed.secret_values)
+
+
+def _no_clock() -> datetime:
+    raise AssertionError("a fast-path action has no time placeholder")
+
+
+def _fix(action: Action, plan: _Plan, fast: _Fast, first: str, second: str,
+         secrets: SecretStore) -> _Fixed:
+    """The `_Fixed` memo for the secret values read, built by the general code. Raises
+    `RenderError` when `_render` would refuse a fixed header."""
+    auth = auth_parts(action.auth, first, second)
+    # Fixed text needs no value: this scope is never asked for one.
+    scope = _Scope(action, plan, {}, {}, secrets, _no_clock, "UTC", None)
+    heads = _heads(plan, scope, auth)
+    headers, shown = list(heads.headers), heads.shown.copy()
+    if plan.body is not None and plan.content_type and not heads.has_content_type:
+        # A flat JSON body always renders, so `_render` always adds its Content-Type.
+        headers.append(("Content-Type", plan.content_type))
+        shown["Content-Type"] = plan.content_type
+    # A query of fixed text only (else `_render_fast` builds it per call with the pairs).
+    query, masked_query = ("", "") if fast.query else _render_query(plan, scope, auth.query)
+    sent, hidden = _auth_query(auth.query)
+    method = plan.method
+    return _Fixed(
+        first=first, second=second, headers=tuple(headers), shown=shown,
+        query="?" + query if query else "", masked_query="?" + masked_query if query else "",
+        auth_query=sent, masked_auth_query=hidden, body_fields=auth.body_fields,
+        masking=heads.masking, secret_values=heads.secret_values,
+        idempotency_key=heads.idempotency_key,
+        idempotent=method in IDEMPOTENT_METHODS or heads.idempotency_key is not None,
+    )
 
 
 def _render(action: Action, plan: _Plan, scope: _Scope) -> Prepared:

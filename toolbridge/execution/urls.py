@@ -73,15 +73,23 @@ def _render_query(
             # A whole-value placeholder: absent drops the parameter, a list repeats it.
             value = scope.get(text[1])
             if value is not _ABSENT:
-                for item in value if isinstance(value, list) else (value,):
-                    pairs.append(f"{key}={quote(_as_text(item), safe='')}")
+                _add_query_value(pairs, key, value)
             continue
         # Substituted once, then the whole value is encoded: "&" or "=" in a value stay data.
         rendered = _fill(text, scope)
         if rendered is not None:
             pairs.append(f"{key}={quote(rendered, safe='')}")
-    masked = list(pairs)
-    for key, value in auth_query:
-        pairs.append(f"{quote(key, safe='')}={quote(value, safe='')}")
-        masked.append(f"{quote(key, safe='')}={MASK}")
-    return "&".join(pairs), "&".join(masked)
+    sent, shown = _auth_query(auth_query)
+    return "&".join([*pairs, *sent]), "&".join([*pairs, *shown])
+
+
+def _add_query_value(pairs: list[str], key: str, value: Any) -> None:
+    """`key=value` for a whole-value placeholder's value, once per item of a list."""
+    for item in value if isinstance(value, list) else (value,):
+        pairs.append(f"{key}={quote(_as_text(item), safe='')}")
+
+
+def _auth_query(auth_query: list[tuple[str, str]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The auth query pairs as sent and as shown (the value masked whatever its length)."""
+    return (tuple(f"{quote(key, safe='')}={quote(value, safe='')}" for key, value in auth_query),
+            tuple(f"{quote(key, safe='')}={MASK}" for key, _ in auth_query))
