@@ -103,7 +103,7 @@ class Executor:
         self._async_client = async_client
         self._own_client = client is None
         self._own_async_client = async_client is None
-        self._safe_origins: set[tuple[int, str, str]] = set()
+        self._safe_origins: set[tuple[int, str]] = set()
         self._lock = threading.Lock()
         self._async_clients: weakref.WeakKeyDictionary[Any, httpx2.AsyncClient] = (
             weakref.WeakKeyDictionary()

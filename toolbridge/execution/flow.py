@@ -120,8 +120,10 @@ def call_flow(
     attempt = 0
     while True:
         attempt += 1
-        got = yield Send(prepared, attempt, prepared.method, prepared.url, prepared.headers,
-                         prepared.content, timeout_s, max_bytes)
+        # The driver answers a Send with Received or Failed (None only answers a Sleep).
+        got: Received | Failed = yield Send(  # type: ignore[assignment]
+            prepared, attempt, prepared.method, prepared.url, prepared.headers,
+            prepared.content, timeout_s, max_bytes)
         spent = got.elapsed
         if got.__class__ is Received and got.status in REDIRECT_STATUSES:
             got, spent = yield from _redirects(prepared, got, attempt, timeout_s, max_bytes)
@@ -151,7 +153,7 @@ def call_flow(
 
 
 def _redirects(
-    prepared: Prepared, got: Received, attempt: int, timeout_s: float, max_bytes: int
+    prepared: Prepared, got: Received | Failed, attempt: int, timeout_s: float, max_bytes: int
 ) -> Generator[Effect, Answer, tuple[Received | Failed, float]]:
     """The rest of one attempt after a redirect status: the same-origin hops it leads to."""
     method, url, content = prepared.method, prepared.url, prepared.content
@@ -175,9 +177,10 @@ def _redirects(
         url = target
         if _hop == MAX_REDIRECTS:
             break
-        got = yield Send(prepared, attempt, method, url, headers, content, timeout_s - spent,
-                         max_bytes)
-        assert isinstance(got, (Received, Failed)), "the driver answers a Send with a result"
+        answer = yield Send(prepared, attempt, method, url, headers, content,
+                            timeout_s - spent, max_bytes)
+        assert isinstance(answer, (Received, Failed)), "the driver answers a Send with a result"
+        got = answer
         spent += got.elapsed
     return Failed(r.INVALID_RESPONSE, False, f"more than {MAX_REDIRECTS} redirects"), spent
 
