@@ -197,44 +197,40 @@ async def run_async(
 async def send_async(client: httpx2.AsyncClient, send: Send,
                      precheck: Callable[[str], Awaitable[None]] | None = None
                      ) -> Received | Failed:
-    """One exchange on an async client; the whole of it runs inside one deadline."""
+    """One exchange on an async client; the whole of it runs inside one deadline.
+
+    On asyncio (3.11+) the deadline is what `asyncio.timeout` does, for a third of its
+    cost: a timer cancels the task when the time is up, and the cancellation is ours only
+    if the timer fired and no one else cancelled the task too (`uncancel()` back to the
+    count at entry); it then becomes `TimeoutError`. Any other cancellation passes through.
+    """
     started = time.monotonic()
     limit = max(send.timeout_s, 0.001)
+    task = _current_task() if _UNCANCEL else None
     try:
-        task = _current_task() if _UNCANCEL else None
-        if task is not None:
-            return await _within(task, limit, _exchange_async(client, send, precheck, started))
-        with anyio.fail_after(limit):  # Python 3.10, trio
-            return await _exchange_async(client, send, precheck, started)
+        if task is None:
+            with anyio.fail_after(limit):  # Python 3.10, trio
+                return await _exchange_async(client, send, precheck, started)
+        fired: list[bool] = []
+        before = task.cancelling()  # cancellations already requested are not ours
+        loop = task.get_loop()
+        timer = loop.call_at(loop.time() + limit, _expire, task, fired)
+        try:
+            got = await _exchange_async(client, send, precheck, started)
+        except asyncio.CancelledError:
+            if fired and task.uncancel() <= before:
+                raise TimeoutError from None
+            raise
+        finally:
+            timer.cancel()
+        if fired:  # the timer fired as the exchange finished: take our request back
+            task.uncancel()
+        return got
     except Exception as exc:
         failed = map_exception(exc, time.monotonic() - started)
         if failed is None:
             raise
         return failed
-
-
-async def _within(task: asyncio.Task[Any], seconds: float,
-                  exchange: Awaitable[Received | Failed]) -> Received | Failed:
-    """`exchange` under a deadline: what `asyncio.timeout` does, for a third of its cost.
-
-    A timer cancels the task when the time is up; the cancellation is then ours only if
-    the timer fired and no one else cancelled the task too (`uncancel()` back to zero),
-    and it becomes `TimeoutError`. Any other cancellation passes through untouched.
-    """
-    fired: list[bool] = []
-    before = task.cancelling()  # cancellations already requested are not ours
-    timer = task.get_loop().call_later(seconds, _expire, task, fired)
-    try:
-        got = await exchange
-    except asyncio.CancelledError:
-        if fired and task.uncancel() <= before:
-            raise TimeoutError from None
-        raise
-    finally:
-        timer.cancel()
-    if fired:  # the timer fired as the exchange finished: take our request back
-        task.uncancel()
-    return got
 
 
 def _expire(task: asyncio.Task[Any], fired: list[bool]) -> None:

@@ -261,11 +261,10 @@ def finish(
             guidance += _wait_note(wait)
     elif outcome is not None and outcome.guidance:
         guidance = outcome.guidance
-    return ToolResult(
-        action=action.name, ok=ok, status=status,
-        outcome=outcome.name if outcome is not None else None, data=data, error=error,
-        guidance=guidance, request=prepared.summary, attempts=attempts, elapsed_ms=elapsed_ms,
-    )
+    # Positional (action, ok, status, outcome, data, error, guidance, missing, problems,
+    # request, attempts, elapsed_ms): keywords cost half of building the result.
+    return ToolResult(action.name, ok, status, outcome.name if outcome is not None else None,
+                      data, error, guidance, (), (), prepared.summary, attempts, elapsed_ms)
 
 
 _last_joined: tuple[Any, Any, tuple[str, ...]] = ((), (), ())
