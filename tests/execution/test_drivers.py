@@ -94,3 +94,13 @@ def test_run_async_performs_sends_and_sleeps_in_order() -> None:
     result = anyio.run(run_async, _flow(), perform, sleep)
 
     assert done == [1, 0.25, 2] and result == (201, 202)
+
+
+
+def test_content_type_is_read_whatever_the_header_case() -> None:
+    from toolbridge.execution.drivers import _content_type
+
+    headers = httpx2.Headers([("X-Other", "1"), ("CONTENT-Type", "application/json; q=1")])
+
+    assert _content_type(headers) == "application/json; q=1"
+    assert _content_type(httpx2.Headers({"x-other": "1"})) is None

@@ -255,3 +255,11 @@ def test_send_repr_hides_url_and_headers() -> None:
     send = next(call_flow(action(), prepared(url="https://api.test/things?key=sk-abcdef")))
 
     assert "sk-abcdef" not in repr(send) and "tok-1234" not in repr(send)
+
+
+def test_content_type_comes_from_the_headers_when_the_driver_gave_none() -> None:
+    text = Received(200, {"content-type": "text/plain"}, b"[1, 2]", 0.01, NOW)
+
+    _, result = drive(call_flow(action(), prepared()), [text])
+
+    assert result.ok and result.data == "[1, 2]"  # shown as text, not parsed as JSON

@@ -124,6 +124,19 @@ def _timeouts(send: Send) -> dict[str, Any]:
     return {"timeout": inner}
 
 
+def _content_type(headers: httpx2.Headers) -> str | None:
+    """The Content-Type value. httpx2 keeps (raw key, lower-cased key, value) triples;
+    reading them directly costs a third of `headers.get`, which detects the encoding and
+    builds lists on every call. None (the flow then asks `headers.get`) if that changes."""
+    items = getattr(headers, "_list", None)
+    if items.__class__ is not list:
+        return None
+    for item in items:
+        if item[1] == b"content-type":
+            return item[2].decode("latin-1")  # type: ignore[no-any-return]
+    return None
+
+
 def run_sync(
     flow: Flow, perform: Callable[[Send], Received | Failed],
     sleep: Callable[[float], object] = time.sleep,
@@ -173,8 +186,9 @@ def send_sync(client: httpx2.Client, send: Send,
     finally:
         DEADLINE.reset(token)
     # httpx2's `Headers` is the case-insensitive mapping `Received` needs, already built.
-    return Received(response.status_code, response.headers, b"".join(chunks),
-                    time.monotonic() - started, arrived)
+    headers = response.headers
+    return Received(response.status_code, headers, b"".join(chunks),
+                    time.monotonic() - started, arrived, _content_type(headers))
 
 
 async def run_async(
@@ -257,8 +271,9 @@ async def _exchange_async(client: httpx2.AsyncClient, send: Send,
     finally:
         await response.aclose()
     # httpx2's `Headers` is the case-insensitive mapping `Received` needs, already built.
-    return Received(response.status_code, response.headers, b"".join(chunks),
-                    time.monotonic() - started, arrived)
+    headers = response.headers
+    return Received(response.status_code, headers, b"".join(chunks),
+                    time.monotonic() - started, arrived, _content_type(headers))
 
 
 _UNCANCEL = hasattr(asyncio.Task, "uncancel")

@@ -82,6 +82,8 @@ class Received:
     received_at: float
     """Wall-clock time (epoch seconds) the response arrived: the base of an HTTP-date
     `Retry-After`."""
+    content_type: str | None = None
+    """The Content-Type, when the driver read it already (else read from `headers`)."""
 
 
 @dataclass(slots=True)
@@ -243,7 +245,7 @@ def finish(
             attempts=attempts, elapsed_ms=elapsed_ms,
         )
     status = got.status
-    content_type = got.headers.get("content-type")
+    content_type = got.content_type or got.headers.get("content-type")
     secrets = _joined(prepared.secret_values, secret_values)
     data, parsed_ok = prune_body(got.body, content_type, action.output, secret_values=secrets)
     outcome = choose(action, got, content_type) if action.outcomes else None
