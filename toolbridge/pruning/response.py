@@ -15,9 +15,9 @@ from functools import lru_cache
 from typing import Any
 
 from ..actions.models import Output
-from ..secrets import masker
+from ..secrets import encoded_forms, masker
 from .fit import _SHRINK_STEPS, _extent, _fit, _fit_text, _size
-from .select import _DROP, _spec, _Walk
+from .select import _DROP, _PLANS, _plan, _Unmeasured, _Walk
 from .text import prune_text
 
 DEFAULT_OUTPUT = Output()
@@ -30,33 +30,54 @@ def prune(data: Any, output: Output | None = None, *, secret_values: Iterable[st
     Never raises on odd data; the result always serialises to at most `max_chars`
     characters of JSON (as `ToolResult.for_model()` writes it).
     """
-    output = output or DEFAULT_OUTPUT
-    select, redact = _spec(output)
-    scrub = _scrubber(tuple(secret_values))
-    limit = output.max_chars
+    masking = _masking(tuple(secret_values)) if secret_values else None
+    return _prune(data, output or DEFAULT_OUTPUT, masking, None)
+
+
+def _prune(data: Any, output: Output, masking: _Masking | None, body: bytes | None) -> Any:
+    """`prune`, scrubbing with `masking` (None: no secrets); `body` is the JSON `data` was
+    parsed from, if any (it bounds how many characters of the strings need escaping)."""
+    plan = _PLANS.get(id(output))
+    if plan is None or plan[0] is not output:
+        plan = _plan(output)
+    _, select, redact, max_items, max_string, limit = plan
     if isinstance(data, str):
         # A bare string is the whole result (a text response): max_chars is its limit.
-        text = scrub(data) if scrub else data
+        text = masking.scrub(data) if masking else data
         return _fit_text(text, max(limit - 2, 1)) or None
+    scrub, shortest = (masking.scrub, masking.shortest) if masking else (None, 0)
     try:
-        result = _Walk(output.max_items, output.max_string, limit, scrub)(data, select, redact)
+        walk = _Walk(max_items, max_string, limit, scrub, shortest)
+        try:
+            if select is not None and type(data) is dict and "*" not in select:
+                result = walk.picked(data, select, redact)  # as `walk(...)` would
+            else:
+                result = walk(data, select, redact)
+        except TypeError:
+            walk, result = _walked(data, select, redact, max_items, max_string, limit, scrub,
+                                   shortest, _Unmeasured)
         if result is _DROP:
             return None
+        # `walk.size` bounds the result's length if nothing in its strings and keys needs
+        # escaping, and escaping makes a character at most 6: within the limit even so, the
+        # result fits without measuring it (`_fits` narrows this down with the body).
+        if not walk.exact and (walk.size * 6 <= limit or _fits(walk.size, limit, body)):
+            return result
         size = _size(result)
         if size <= limit:
             return result
         longest_list, longest_string = _extent(result)
         steps = [
-            (min(items, output.max_items), min(chars, output.max_string))
+            (min(items, max_items), min(chars, max_string))
             for items, chars in _SHRINK_STEPS
-            if items < min(output.max_items, longest_list)
-            or chars < min(output.max_string, longest_string)
+            if items < min(max_items, longest_list) or chars < min(max_string, longest_string)
         ]
         # Each step walks the response again, but a walk stops after `max_chars / 2`
         # entries, so even a 500 KB response costs a few hundred entries per step.
-        for max_items, max_string in steps:
+        for step_items, step_string in steps:
             larger = result
-            result = _Walk(max_items, max_string, limit, scrub)(data, select, redact)
+            _, result = _walked(data, select, redact, step_items, step_string, limit, scrub,
+                                shortest)
             size = _size(result)
             if size <= limit:
                 if size >= limit // 2:
@@ -73,11 +94,97 @@ def prune(data: Any, output: Output | None = None, *, secret_values: Iterable[st
     return fitted
 
 
+def _walked(data: Any, select: Any, redact: Any, max_items: int, max_string: int,
+            max_chars: int, scrub: Callable[[str], str] | None, shortest: int,
+            walker: type[_Walk] = _Walk) -> tuple[_Walk, Any]:
+    walk = walker(max_items, max_string, max_chars, scrub, shortest)
+    try:
+        return walk, walk(data, select, redact)
+    except TypeError:
+        if walker is _Unmeasured:
+            raise
+        # A key that is not a string (data not from `json.loads`) has no len(): walk again
+        # without measuring. The result does not depend on measuring.
+        return _walked(data, select, redact, max_items, max_string, max_chars, scrub,
+                       shortest, _Unmeasured)
+
+
+def _fits(bound: int, limit: int, body: bytes | None) -> bool:
+    """Whether a walk result of at most `bound` characters when nothing in its strings and
+    keys needs escaping fits `limit` once escaped (`_size` need not measure it).
+
+    Each character that needs escaping takes at most 6 (`\\u001f`) instead of 1: there are
+    at most `bound` of them (`prune` checks that first), and for data parsed from the JSON
+    `body` at most one per backslash in it. `json.loads` (strict) takes no raw control
+    character, quote or backslash inside a string, so each such character comes from its
+    own escape, which starts with a backslash; and every backslash puts a byte 0x5C in the
+    body whatever its encoding (UTF-8, -16 or -32). Only a small body is worth scanning.
+    """
+    if body is None or bound > limit or len(body) > _SCANNED * limit:
+        return False
+    return b"\\" not in body or bound + 5 * body.count(b"\\") <= limit
+
+
+_SCANNED = 4
+"""Bodies up to this many times `max_chars` are scanned for backslashes (~1-6 instructions
+a byte) rather than the result measured (~100 a character)."""
+
+
 # -- secrets ------------------------------------------------------------------------------
 
 
+class _Masking:
+    """What scrubbing needs for one set of secret values, built once per set."""
+
+    __slots__ = ("scrub", "shortest")
+
+    def __init__(self, values: tuple[str, ...], forms: list[str]) -> None:
+        self.shortest = len(forms[-1])  # forms come longest first
+        """A shorter string cannot hold a form: scrubbing would leave it as it is."""
+        sub = masker(values)
+        assert sub is not None  # same forms
+        self.scrub = sub if len(forms) > _FEW_FORMS else _checked(sub, tuple(forms))
+        """Masks every form of the values in a text."""
+
+
+_FEW_FORMS = 4
+"""Up to this many forms, looking for each (`in`, in C) costs less than running the
+regular expression over a text that holds none, which is nearly every text."""
+
+
+def _checked(sub: Callable[[str], str], forms: tuple[str, ...]) -> Callable[[str], str]:
+    def scrub(text: str) -> str:
+        for form in forms:
+            if form in text:
+                return sub(text)
+        # No form in it: `sub` would give it back unchanged (as a plain str).
+        return text if type(text) is str else sub(text)
+
+    return scrub
+
+
+_MASKINGS: dict[tuple[str, ...], _Masking | None] = {}
+
+
+def _masking(values: tuple[str, ...]) -> _Masking | None:
+    """The `_Masking` for `values` (cached); None when none is long enough to mask."""
+    if not values:
+        return None
+    try:
+        return _MASKINGS[values]
+    except KeyError:
+        pass
+    forms = encoded_forms(values)
+    masking = _Masking(values, forms) if forms else None
+    if len(_MASKINGS) >= 256:
+        _MASKINGS.clear()
+    _MASKINGS[values] = masking
+    return masking
+
+
 def _scrubber(secret_values: tuple[str, ...]) -> Callable[[str], str] | None:
-    return masker(secret_values) if secret_values else None
+    masking = _masking(secret_values)
+    return masking.scrub if masking else None
 
 
 def scrub(data: Any, secret_values: Iterable[str]) -> Any:
@@ -119,6 +226,14 @@ def is_json_type(content_type: str | None) -> bool:
     return kind in _JSON_KINDS or kind.endswith("+json")
 
 
+@lru_cache(maxsize=64)
+def _reading(content_type: str | None) -> tuple[str, bool, bool]:
+    """(kind, binary, json) for a content type: one cached look-up per response."""
+    kind = _kind(content_type)
+    binary = kind.startswith(_BINARY_PREFIXES) or kind in _BINARY_TYPES
+    return kind, binary, is_json_type(content_type)
+
+
 def _charset(content_type: str | None) -> str:
     found = re.search(r"charset=[\"']?([A-Za-z0-9._-]+)", content_type or "", re.IGNORECASE)
     return found.group(1) if found else "utf-8"
@@ -139,12 +254,12 @@ def prune_body(
     output = output or DEFAULT_OUTPUT
     if not content or content.isspace():
         return None, True
-    kind = _kind(content_type)
-    secret_values = tuple(secret_values)
-    if kind.startswith(_BINARY_PREFIXES) or kind in _BINARY_TYPES:
+    kind, binary, json_kind = _reading(content_type)
+    secrets = tuple(secret_values)
+    if binary:
         return f"({kind} content, {len(content)} bytes, not shown)", True
-    json_kind = kind in _JSON_KINDS or kind.endswith("+json")
     sniffed = not kind and content.lstrip()[:1] in (b"{", b"[")
+    masking = _masking(secrets)
     if json_kind or sniffed:
         try:
             data = json.loads(content)
@@ -153,11 +268,14 @@ def prune_body(
                 pass  # it only looked like JSON: show it as text
             else:
                 text = content[:400].decode("utf-8", errors="replace")
-                return _fit_text(scrub(text, secret_values), 200), False
+                return _fit_text(masking.scrub(text) if masking else text, 200), False
         else:
-            return prune(data, output, secret_values=secret_values), True
+            return _prune(data, output, masking, content), True
     try:
         text = content.decode(_charset(content_type), errors="replace")
     except LookupError:
         text = content.decode("utf-8", errors="replace")
-    return prune_text(scrub(text, secret_values), kind, output.max_chars), True
+    if masking:
+        text = masking.scrub(text)
+    return prune_text(text, kind, output.max_chars), True
+
