@@ -45,3 +45,20 @@ def build(base_url: str, actions: list[dict[str, Any]], *, secrets: dict[str, st
     # Toolkit takes no executor options (sleep, rng, clock): set the executor it would build.
     toolkit._executor = Executor(secrets=toolkit.secrets, **options)
     return harness
+
+
+def assert_same_request(fast: Any, general: Any) -> None:
+    """Two renderings of one call agree: the same request, summary (header order too) and
+    retry facts, or the same result/error when the general one did not build a request."""
+    from toolbridge.execution.render import Prepared
+
+    if not isinstance(general, Prepared):
+        assert fast == general
+        return
+    assert isinstance(fast, Prepared)
+    assert (fast.method, fast.url, fast.headers, fast.content) == (
+        general.method, general.url, general.headers, general.content)
+    assert fast.summary == general.summary
+    assert list(fast.summary.headers) == list(general.summary.headers)
+    assert (fast.idempotent, fast.idempotency_key, fast.secret_values) == (
+        general.idempotent, general.idempotency_key, general.secret_values)

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx2
 import pytest
+from harness import assert_same_request
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -101,24 +102,11 @@ def _both(action: Action, values: dict[str, Any], secrets: SecretStore = STORE) 
     return fast, general
 
 
-def _same(fast: Any, general: Any) -> None:
-    if not isinstance(general, Prepared):
-        assert fast == general
-        return
-    assert isinstance(fast, Prepared)
-    assert (fast.method, fast.url, fast.headers, fast.content) == (
-        general.method, general.url, general.headers, general.content)
-    assert fast.summary == general.summary
-    assert list(fast.summary.headers) == list(general.summary.headers)
-    assert (fast.idempotent, fast.idempotency_key, fast.secret_values) == (
-        general.idempotent, general.idempotency_key, general.secret_values)
-
-
 @given(SEGMENT, st.sampled_from(sorted(AUTHS)))
 def test_a_path_parameter_renders_as_on_the_general_path(value: Any, auth: str) -> None:
     fast, general = _both(_get(auth), {"id": value})
 
-    _same(fast, general)
+    assert_same_request(fast, general)
 
 
 @given(SEGMENT, SEGMENT, VALUE, st.sampled_from(sorted(AUTHS)))
@@ -129,7 +117,7 @@ def test_two_parameters_and_a_query_render_as_on_the_general_path(
 ) -> None:
     fast, general = _both(_search(auth), {"a": a, "b": b, "q": q})
 
-    _same(fast, general)
+    assert_same_request(fast, general)
 
 
 @given(VALUE, VALUE, VALUE, st.sampled_from(sorted(AUTHS)))
@@ -139,7 +127,7 @@ def test_a_flat_json_body_renders_as_on_the_general_path(
 ) -> None:
     fast, general = _both(_create(auth), {"sku": sku, "qty": qty, "note": note})
 
-    _same(fast, general)
+    assert_same_request(fast, general)
 
 
 def test_ordinary_values_take_the_fast_path() -> None:

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
+from harness import assert_same_request
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -51,19 +52,6 @@ def _both(action: Action, values: dict[str, Any],
     return fast, slow
 
 
-def _same(fast: Prepared | ToolResult, slow: Prepared | ToolResult) -> None:
-    if isinstance(slow, ToolResult):
-        assert fast == slow
-        return
-    assert isinstance(fast, Prepared)
-    assert (fast.method, fast.url, fast.headers, fast.content) == (
-        slow.method, slow.url, slow.headers, slow.content)
-    assert fast.summary == slow.summary
-    assert list(fast.summary.headers) == list(slow.summary.headers)
-    assert (fast.idempotent, fast.idempotency_key, fast.secret_values) == (
-        slow.idempotent, slow.idempotency_key, slow.secret_values)
-
-
 @given(TEXT, TEXT, HEADER, TOKEN, st.sampled_from(["bearer", "header", "query", "none"]),
        st.booleans())
 def test_memoised_headers_render_what_the_plain_path_renders(
@@ -75,7 +63,7 @@ def test_memoised_headers_render_what_the_plain_path_renders(
 
     fast, slow = _both(action, values, secrets)
 
-    _same(fast, slow)
+    assert_same_request(fast, slow)
 
 
 @given(TOKEN, TOKEN)
@@ -89,7 +77,7 @@ def test_a_rotated_secret_gets_its_own_memoised_headers(first: str, second: str)
     secrets["TOKEN"] = second
     fast, slow = _both(action, {"id": "1", "q": "x"}, store)
 
-    _same(fast, slow)
+    assert_same_request(fast, slow)
     assert isinstance(fast, Prepared)
     assert ("Authorization", f"Bearer {second}") in fast.headers
 
