@@ -64,12 +64,6 @@ def _plan(output: Output) -> _Plan:
     return plan
 
 
-def _spec(output: Output) -> tuple[Trie | None, Trie | None]:
-    """`output`'s compiled (select, redact)."""
-    plan = _plan(output)
-    return plan[1], plan[2]
-
-
 # -- the walk -----------------------------------------------------------------------------
 
 
