@@ -36,7 +36,7 @@ from ..results import RequestSummary, ToolResult
 from ..secrets import SecretStore
 from . import gates
 from .drivers import dials, run_async, run_sync, send_async, send_sync
-from .flow import call_flow
+from .flow import call_flow, first_send, settle
 from .network import (
     AddressBlocked,
     AsyncGuardedBackend,
@@ -116,7 +116,6 @@ class Executor:
         self._rng = rng
         self._sleep = sleep
         self._async_sleep = async_sleep
-        self._senders: dict[Callable[..., Any], partial[Any]] = {}
         _audit.install_library_log_filter(secrets)
 
     def __repr__(self) -> str:
@@ -251,17 +250,6 @@ class Executor:
             return None
         return partial(check, self.policy, resolve_names=True)
 
-    def _sender(self, send: Callable[..., Any], client: Any, check: Any) -> Callable[..., Any]:
-        """`send` bound to `client` (and the pre-send check): kept while the client stays the
-        same and no check is needed, which is every call on our own client."""
-        if check is not None:
-            return partial(send, client, precheck=check)
-        senders = self._senders
-        bound = senders.get(send)
-        if bound is None or bound.args[0] is not client:
-            bound = senders[send] = partial(send, client)
-        return bound
-
     def call(self, action: Action, values: Mapping[str, Any], context: Mapping[str, Any],
              confirm: str | None = None) -> ToolResult:
         """Gate, render, send (sync) and return the result; never raises for a model- or
@@ -273,12 +261,18 @@ class Executor:
         check = None if self._own_client else self._precheck(client, prepared.url, precheck)
         # Every secret this toolkit has sent is scrubbed from what the model sees, not only
         # this call's: an API may echo a token another action used.
-        flow = call_flow(action, prepared, rng=self._rng,
-                         secret_values=self.secrets.known_values())
+        known = self.secrets.known_values()
         # The library log filter masks this call's values in httpx2/httpcore2 records.
         token = CURRENT_CALL.set(CallScope(action, prepared.secret_values, values))
         try:
-            result = run_sync(flow, self._sender(send_sync, client, check), self._sleep)
+            # The first attempt is sent before the flow runs: most calls end with it.
+            got = send_sync(client, first_send(action, prepared), check)
+            result = settle(action, prepared, got, known)
+            if result is None:
+                flow = call_flow(action, prepared, rng=self._rng, secret_values=known,
+                                 first=got)
+                result = run_sync(flow, partial(send_sync, client, precheck=check),
+                                  self._sleep)
         finally:
             CURRENT_CALL.reset(token)
         return self._done(action, values, context, result, sent=True)
@@ -292,12 +286,16 @@ class Executor:
         client = self.async_client
         check = (None if self._own_async_client
                  else self._precheck(client, prepared.url, aprecheck))
-        flow = call_flow(action, prepared, rng=self._rng,
-                         secret_values=self.secrets.known_values())
+        known = self.secrets.known_values()
         token = CURRENT_CALL.set(CallScope(action, prepared.secret_values, values))
         try:
-            result = await run_async(flow, self._sender(send_async, client, check),
-                                     self._async_sleep)
+            got = await send_async(client, first_send(action, prepared), check)
+            result = settle(action, prepared, got, known)
+            if result is None:
+                flow = call_flow(action, prepared, rng=self._rng, secret_values=known,
+                                 first=got)
+                result = await run_async(flow, partial(send_async, client, precheck=check),
+                                         self._async_sleep)
         finally:
             CURRENT_CALL.reset(token)
         return self._done(action, values, context, result, sent=True)

@@ -107,14 +107,41 @@ Answer = Received | Failed | None
 Flow = Generator[Effect, Answer, ToolResult]
 
 
+def first_send(action: Action, prepared: Prepared) -> Send:
+    """The first attempt's `Send`, for a driver that performs it before the flow runs."""
+    settings = action.settings
+    return Send(prepared, 1, prepared.method, prepared.url, prepared.headers,
+                prepared.content, settings.timeout_ms / 1000, settings.max_response_bytes)
+
+
+def settle(action: Action, prepared: Prepared, got: Received | Failed,
+           secret_values: Iterable[str] = ()) -> ToolResult | None:
+    """The result when the first attempt's answer ends the call (no redirect to follow,
+    nothing to retry): what `call_flow` would return for it. None when the flow has more
+    to do; the driver then runs `call_flow(..., first=got)`.
+
+    Most calls end here, so the drivers need no generator for them."""
+    if got.__class__ is Failed:
+        if got.retryable:  # type: ignore[union-attr]
+            return None
+    elif got.status in REDIRECT_STATUSES or got.status in RETRY_STATUSES:
+        return None
+    return finish(action, prepared, got, 1, got.elapsed, secret_values)
+
+
 def call_flow(
     action: Action,
     prepared: Prepared,
     *,
     rng: random.Random | None = None,
     secret_values: Iterable[str] = (),
+    first: Received | Failed | None = None,
 ) -> Flow:
-    """Send `prepared` under `action.settings`; returns the final `ToolResult`."""
+    """Send `prepared` under `action.settings`; returns the final `ToolResult`.
+
+    `first` is the first attempt's answer when the driver already performed
+    `first_send(action, prepared)`; the flow then starts from it.
+    """
     settings = action.settings
     timeout_s = settings.timeout_ms / 1000
     max_bytes = settings.max_response_bytes
@@ -122,10 +149,14 @@ def call_flow(
     attempt = 0
     while True:
         attempt += 1
-        # The driver answers a Send with Received or Failed (None only answers a Sleep).
-        got: Received | Failed = yield Send(  # type: ignore[assignment]
-            prepared, attempt, prepared.method, prepared.url, prepared.headers,
-            prepared.content, timeout_s, max_bytes)
+        got: Received | Failed
+        if first is not None:
+            got, first = first, None
+        else:
+            # The driver answers a Send with Received or Failed (None only answers a Sleep).
+            got = yield Send(  # type: ignore[assignment]
+                prepared, attempt, prepared.method, prepared.url, prepared.headers,
+                prepared.content, timeout_s, max_bytes)
         spent = got.elapsed
         if got.__class__ is Received and got.status in REDIRECT_STATUSES:
             got, spent = yield from _redirects(prepared, got, attempt, timeout_s, max_bytes)
