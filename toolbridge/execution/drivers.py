@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
+from heapq import heappop, heappush
 from types import MappingProxyType
 from typing import Any
 
@@ -213,31 +215,33 @@ async def send_async(client: httpx2.AsyncClient, send: Send,
                      ) -> Received | Failed:
     """One exchange on an async client; the whole of it runs inside one deadline.
 
-    On asyncio (3.11+) the deadline is what `asyncio.timeout` does, for a third of its
-    cost: a timer cancels the task when the time is up, and the cancellation is ours only
-    if the timer fired and no one else cancelled the task too (`uncancel()` back to the
-    count at entry); it then becomes `TimeoutError`. Any other cancellation passes through.
+    On asyncio (3.11+) the deadline is what `asyncio.timeout` does, for a fraction of its
+    cost: the loop's `_Deadlines` cancels the task when the time is up, and the
+    cancellation is ours only if it fired and no one else cancelled the task too
+    (`uncancel()` back to the count at entry); it then becomes `TimeoutError`. Any other
+    cancellation passes through.
     """
     started = time.monotonic()
-    limit = max(send.timeout_s, 0.001)
     task = _current_task() if _UNCANCEL else None
     try:
         if task is None:
-            with anyio.fail_after(limit):  # Python 3.10, trio
+            with anyio.fail_after(max(send.timeout_s, 0.001)):  # Python 3.10, trio
                 return await _exchange_async(client, send, precheck, started)
-        fired: list[bool] = []
         before = task.cancelling()  # cancellations already requested are not ours
         loop = task.get_loop()
-        timer = loop.call_at(loop.time() + limit, _expire, task, fired)
+        deadlines = _DEADLINES  # read once: another thread may run another loop
+        if deadlines.loop() is not loop:
+            deadlines = _deadlines(loop)
+        entry = deadlines.add(started + max(send.timeout_s, 0.001), task)
         try:
             got = await _exchange_async(client, send, precheck, started)
         except asyncio.CancelledError:
-            if fired and task.uncancel() <= before:
+            if entry[1] and task.uncancel() <= before:
                 raise TimeoutError from None
             raise
         finally:
-            timer.cancel()
-        if fired:  # the timer fired as the exchange finished: take our request back
+            entry[0] = None  # done: the watcher leaves this task alone from now on
+        if entry[1]:  # the deadline passed as the exchange finished: take our cancel back
             task.uncancel()
         return got
     except Exception as exc:
@@ -247,9 +251,86 @@ async def send_async(client: httpx2.AsyncClient, send: Send,
         return failed
 
 
-def _expire(task: asyncio.Task[Any], fired: list[bool]) -> None:
-    fired.append(True)
-    task.cancel()
+class _Deadlines:
+    """Every running exchange's deadline on one event loop, watched by one timer.
+
+    A timer per call (what `asyncio.timeout` does) costs a `TimerHandle`, a copied context
+    and a heap entry in the loop that is cancelled again a few microseconds later. Here a
+    call pushes `(deadline, n, entry)` on a heap and marks its entry done when it ends;
+    one timer waits for the earliest deadline still running. Ended calls are dropped from
+    the top of the heap as new ones come, so it holds about as many as are running.
+
+    An entry is `[task, fired]`: `task` is None once the call ended, `fired` is True once
+    the watcher cancelled it. Deadlines are `time.monotonic()` seconds.
+    """
+
+    __slots__ = ("at", "count", "heap", "loop", "timer")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop | None) -> None:
+        self.loop: Callable[[], asyncio.AbstractEventLoop | None] = (
+            weakref.ref(loop) if loop is not None else _no_loop)
+        """The loop, weakly: a closed loop and its connections are not kept alive."""
+        self.heap: list[tuple[float, int, list[Any]]] = []
+        self.timer: asyncio.TimerHandle | None = None
+        self.at = float("inf")
+        """When the timer fires (monotonic seconds); infinity when none is set."""
+        self.count = 0
+
+    def add(self, when: float, task: asyncio.Task[Any]) -> list[Any]:
+        heap = self.heap
+        while heap and heap[0][2][0] is None:  # calls that ended, oldest deadline first
+            heappop(heap)
+        entry = [task, False]
+        self.count += 1
+        heappush(heap, (when, self.count, entry))
+        if when < self.at:
+            self._arm(when)
+        return entry
+
+    def _arm(self, when: float) -> None:
+        # Called from a task or the timer's callback: the loop is the running one.
+        if self.timer is not None:
+            self.timer.cancel()
+        self.at = when
+        delay = max(when - time.monotonic(), 0.0)
+        self.timer = asyncio.get_running_loop().call_later(delay, self._fire)
+
+    def _fire(self) -> None:
+        self.timer, self.at = None, float("inf")
+        heap = self.heap
+        # A loop whose clock is coarser than ours may fire a little early.
+        now = time.monotonic() + _EARLY
+        while heap and (heap[0][0] <= now or heap[0][2][0] is None):
+            entry = heappop(heap)[2]
+            task = entry[0]
+            if task is not None:
+                entry[1] = True
+                task.cancel()
+        if heap:
+            self._arm(heap[0][0])
+
+
+_EARLY = 0.001
+"""How early (seconds) the watcher's timer may fire and still count a deadline as passed."""
+
+def _no_loop() -> None:
+    return None
+
+
+_DEADLINES = _Deadlines(None)
+"""The last loop's watcher: one look-up for the program that runs one event loop."""
+_BY_LOOP: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Deadlines] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _deadlines(loop: asyncio.AbstractEventLoop) -> _Deadlines:
+    global _DEADLINES
+    found = _BY_LOOP.get(loop)
+    if found is None:
+        found = _BY_LOOP[loop] = _Deadlines(loop)
+    _DEADLINES = found
+    return found
 
 
 async def _exchange_async(client: httpx2.AsyncClient, send: Send,
