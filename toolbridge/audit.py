@@ -18,7 +18,6 @@ import contextvars
 import logging
 import weakref
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -132,14 +131,10 @@ def emit(event: dict[str, Any], callback: AuditCallback | None) -> None:
 # -- library log hygiene -----------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class CallScope:
-    """What the library log filter needs to know about the call in progress."""
-
-    action: Action
-    """The action: its URL template is shown instead of the real URL."""
-    secret_values: tuple[str, ...]
-    values: Mapping[str, Any]
+CallScope = tuple[Action, tuple[str, ...], Mapping[str, Any]]
+"""What the library log filter needs to know about the call in progress: the action (its
+URL template is shown instead of the real URL), the call's secret values and its argument
+values. A plain tuple: one is made for every call."""
 
 
 CURRENT_CALL: contextvars.ContextVar[CallScope | None] = contextvars.ContextVar(
@@ -173,14 +168,15 @@ class LibraryLogFilter(logging.Filter):
             masks.update(store.known_values())
         args = record.args
         if scope is not None:
-            masks.update(scope.secret_values)
-            for value in scope.values.values():
+            action, secret_values, values = scope
+            masks.update(secret_values)
+            for value in values.values():
                 if isinstance(value, (str, int, float)) and not isinstance(value, bool):
                     text = str(value)
                     if len(text) >= 3:
                         masks.add(text)
             if isinstance(args, tuple):
-                shown = f"{url_template(scope.action)} (toolbridge)"
+                shown = f"{url_template(action)} (toolbridge)"
                 args = tuple(shown if isinstance(a, httpx2.URL) else a for a in args)
         elif isinstance(args, tuple):
             # Outside a call we know no template: keep the URL's origin and path only.

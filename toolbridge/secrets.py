@@ -154,7 +154,7 @@ class SecretStore:
     def value(self, name: str) -> str:
         """`get(name).reveal()` without the `Secret` wrapper, for the renderer's hot path
         (the value is recorded for masking just the same)."""
-        value = self._lookup(name)
+        value = self._mapping.get(name) or self._lookup(name)
         if value is None or value not in self._handed_out:
             return self.get(name).reveal()  # raises the SecretError, or records the value
         return value

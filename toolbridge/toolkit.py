@@ -201,12 +201,11 @@ class Toolkit:
         `confirm` is the token from a `needs_confirmation` result, passed back by the host
         once the user has agreed; the model's arguments can never confirm.
         """
-        checker = self._checkers.get(name)  # `check()` inlined: this is the hot path
-        checked = checker.check(arguments) if checker is not None else self.check(name, arguments)
-        if checked.problem is not None:
-            return self.executor.refused(checked.problem, context)
+        values = self._values(name, arguments, context)
+        if values.__class__ is ToolResult:
+            return values  # type: ignore[return-value]
         executor = self._executor or self.executor
-        return executor.call(self._actions[name], checked.values, context or {}, confirm)
+        return executor.call(self._actions[name], values, context or {}, confirm)  # type: ignore[arg-type]
 
     async def acall(
         self,
@@ -217,12 +216,24 @@ class Toolkit:
         confirm: str | None = None,
     ) -> ToolResult:
         """`call()` for asyncio code."""
+        values = self._values(name, arguments, context)
+        if values.__class__ is ToolResult:
+            return values  # type: ignore[return-value]
+        executor = self._executor or self.executor
+        return await executor.acall(self._actions[name], values, context or {},  # type: ignore[arg-type]
+                                    confirm)
+
+    def _values(self, name: str, arguments: Arguments,
+                context: Mapping[str, Any] | None) -> dict[str, Any] | ToolResult:
+        """`check()` as `call` needs it: the clean values, or the audited problem result."""
         checker = self._checkers.get(name)
-        checked = checker.check(arguments) if checker is not None else self.check(name, arguments)
+        values = checker.fast_values(arguments) if checker is not None else None
+        if values is not None:
+            return values
+        checked = self.check(name, arguments)
         if checked.problem is not None:
             return self.executor.refused(checked.problem, context)
-        executor = self._executor or self.executor
-        return await executor.acall(self._actions[name], checked.values, context or {}, confirm)
+        return checked.values
 
     def describe(
         self, name: str, arguments: Arguments, *, context: Mapping[str, Any] | None = None

@@ -39,28 +39,36 @@ class ArgumentChecker:
 
     def check(self, arguments: str | Mapping[str, Any] | None) -> Checked:
         """Parse and validate `arguments`: clean values, or the result to give the model."""
-        if self._fast is not None:
-            kind = type(arguments)
-            try:
-                if kind is dict:
-                    values = self._fast.validate_python(arguments)
-                    return Checked(self.action, self._nulls(values))
-                if kind is str and len(arguments) <= MAX_TEXT:  # type: ignore[arg-type]
-                    values = self._fast.validate_json(arguments)  # type: ignore[arg-type]
-                    return Checked(self.action, self._nulls(values))
-            except ValidationError:
-                pass
+        values = self.fast_values(arguments)
+        if values is not None:
+            return Checked(self.action, values)
         return self._full(arguments)
+
+    def fast_values(self, arguments: str | Mapping[str, Any] | None) -> dict[str, Any] | None:
+        """The clean values when the compiled validator takes `arguments` as they are (the
+        common case); None when `check()` must coerce them or say what is wrong."""
+        fast = self._fast
+        if fast is not None:
+            kind = type(arguments)
+            if kind is dict or (kind is str and len(arguments) <= MAX_TEXT):  # type: ignore[arg-type]
+                try:
+                    values = (fast.validate_python(arguments) if kind is dict
+                              else fast.validate_json(arguments))  # type: ignore[arg-type]
+                except ValidationError:
+                    return None
+                if None in values.values():
+                    values = self._nulls(values)
+                return values  # type: ignore[no-any-return]
+        return None
 
     def _nulls(self, values: dict[str, Any]) -> dict[str, Any]:
         # Fast path: a null optional takes its default, or is left out.
-        if None in values.values():
-            for name in [n for n, v in values.items() if v is None]:
-                field = self._optional[name]
-                if field.default is None:
-                    del values[name]
-                else:
-                    values[name] = field.default_value()
+        for name in [n for n, v in values.items() if v is None]:
+            field = self._optional[name]
+            if field.default is None:
+                del values[name]
+            else:
+                values[name] = field.default_value()
         return values
 
     def _full(self, arguments: object) -> Checked:

@@ -30,7 +30,7 @@ import httpx2
 from .. import audit as _audit
 from .. import results as r
 from ..actions.models import Action
-from ..audit import CURRENT_CALL, CallScope
+from ..audit import CURRENT_CALL
 from ..guidance import guidance_for
 from ..results import RequestSummary, ToolResult
 from ..secrets import SecretStore
@@ -263,16 +263,18 @@ class Executor:
         # this call's: an API may echo a token another action used.
         known = self.secrets.known_values()
         # The library log filter masks this call's values in httpx2/httpcore2 records.
-        token = CURRENT_CALL.set(CallScope(action, prepared.secret_values, values))
+        token = CURRENT_CALL.set((action, prepared.secret_values, values))
         try:
             # The first attempt is sent before the flow runs: most calls end with it.
-            got = send_sync(client, first_send(action, prepared), check)
+            # Only our own client's network backend reads the deadline it publishes.
+            clamp = self._own_client
+            got = send_sync(client, first_send(action, prepared), check, clamp=clamp)
             result = settle(action, prepared, got, known)
             if result is None:
                 flow = call_flow(action, prepared, rng=self._rng, secret_values=known,
                                  first=got)
-                result = run_sync(flow, partial(send_sync, client, precheck=check),
-                                  self._sleep)
+                result = run_sync(flow, partial(send_sync, client, precheck=check,
+                                                clamp=clamp), self._sleep)
         finally:
             CURRENT_CALL.reset(token)
         return self._done(action, values, context, result, sent=True)
@@ -287,7 +289,7 @@ class Executor:
         check = (None if self._own_async_client
                  else self._precheck(client, prepared.url, aprecheck))
         known = self.secrets.known_values()
-        token = CURRENT_CALL.set(CallScope(action, prepared.secret_values, values))
+        token = CURRENT_CALL.set((action, prepared.secret_values, values))
         try:
             got = await send_async(client, first_send(action, prepared), check)
             result = settle(action, prepared, got, known)

@@ -157,11 +157,16 @@ def run_sync(
 
 
 def send_sync(client: httpx2.Client, send: Send,
-              precheck: Callable[[str], None] | None = None) -> Received | Failed:
-    """One exchange on a sync client: `Received` or the mapped `Failed`."""
+              precheck: Callable[[str], None] | None = None, *,
+              clamp: bool = True) -> Received | Failed:
+    """One exchange on a sync client: `Received` or the mapped `Failed`.
+
+    `clamp`: publish the deadline in `network.DEADLINE` for our network backend to clamp
+    socket reads to (False for a client without it: nothing would read it).
+    """
     started = time.monotonic()
     deadline = started + send.timeout_s
-    token = DEADLINE.set(deadline)
+    token = DEADLINE.set(deadline) if clamp else None
     try:
         if precheck is not None:
             precheck(send.url)
@@ -186,7 +191,8 @@ def send_sync(client: httpx2.Client, send: Send,
             raise
         return failed
     finally:
-        DEADLINE.reset(token)
+        if token is not None:
+            DEADLINE.reset(token)
     # httpx2's `Headers` is the case-insensitive mapping `Received` needs, already built.
     headers = response.headers
     return Received(response.status_code, headers, b"".join(chunks),
@@ -211,44 +217,70 @@ async def run_async(
 
 
 async def send_async(client: httpx2.AsyncClient, send: Send,
-                     precheck: Callable[[str], Awaitable[None]] | None = None
-                     ) -> Received | Failed:
-    """One exchange on an async client; the whole of it runs inside one deadline.
+                     precheck: Callable[[str], Awaitable[None]] | None = None,
+                     *, deadline: bool = True) -> Received | Failed:
+    """One exchange on an async client; the whole of it runs inside one deadline
+    (`deadline=False`: none of its own, the caller keeps one).
 
     On asyncio (3.11+) the deadline is what `asyncio.timeout` does, for a fraction of its
     cost: the loop's `_Deadlines` cancels the task when the time is up, and the
     cancellation is ours only if it fired and no one else cancelled the task too
     (`uncancel()` back to the count at entry); it then becomes `TimeoutError`. Any other
-    cancellation passes through.
+    cancellation passes through. On Python 3.10 and under trio an anyio cancel scope keeps
+    the deadline around this same function.
     """
     started = time.monotonic()
-    task = _current_task() if _UNCANCEL else None
+    task = _current_task() if _UNCANCEL and deadline else None
+    entry: list[Any] | None = None
     try:
-        if task is None:
-            with anyio.fail_after(max(send.timeout_s, 0.001)):  # Python 3.10, trio
-                return await _exchange_async(client, send, precheck, started)
-        before = task.cancelling()  # cancellations already requested are not ours
-        loop = task.get_loop()
-        deadlines = _DEADLINES  # read once: another thread may run another loop
-        if deadlines.loop() is not loop:
-            deadlines = _deadlines(loop)
-        entry = deadlines.add(started + max(send.timeout_s, 0.001), task)
+        if task is not None:
+            before = task.cancelling()  # cancellations already requested are not ours
+            loop = task.get_loop()
+            deadlines = _DEADLINES  # read once: another thread may run another loop
+            if deadlines.loop() is not loop:
+                deadlines = _deadlines(loop)
+            entry = deadlines.add(started + max(send.timeout_s, 0.001), task)
+        elif deadline:
+            with anyio.fail_after(max(send.timeout_s, 0.001)):
+                return await send_async(client, send, precheck, deadline=False)
         try:
-            got = await _exchange_async(client, send, precheck, started)
+            if precheck is not None:
+                await precheck(send.url)
+            request = client.build_request(send.method, send.url, headers=send.headers,
+                                           content=send.content, extensions=_timeouts(send))
+            response = await client.send(request, stream=True, follow_redirects=False)
+            too_large: Failed | None = None
+            try:
+                arrived = time.time()
+                chunks, size = [], 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > send.max_bytes:
+                        too_large = _too_large(response.status_code, time.monotonic() - started)
+                        break
+                    chunks.append(chunk)
+            finally:
+                await response.aclose()
         except asyncio.CancelledError:
-            if entry[1] and task.uncancel() <= before:
+            if entry is not None and entry[1] and task.uncancel() <= before:  # type: ignore[union-attr]
                 raise TimeoutError from None
             raise
         finally:
-            entry[0] = None  # done: the watcher leaves this task alone from now on
-        if entry[1]:  # the deadline passed as the exchange finished: take our cancel back
-            task.uncancel()
-        return got
+            if entry is not None:
+                entry[0] = None  # done: the watcher leaves this task alone from now on
+        if entry is not None and entry[1]:
+            task.uncancel()  # type: ignore[union-attr]  # it fired as the exchange ended
+        if too_large is not None:
+            return too_large
     except Exception as exc:
         failed = map_exception(exc, time.monotonic() - started)
         if failed is None:
             raise
         return failed
+    # httpx2's `Headers` is the case-insensitive mapping `Received` needs, already built.
+    headers = response.headers
+    return Received(response.status_code, headers, b"".join(chunks),
+                    time.monotonic() - started, arrived, _content_type(headers))
 
 
 class _Deadlines:
@@ -331,30 +363,6 @@ def _deadlines(loop: asyncio.AbstractEventLoop) -> _Deadlines:
         found = _BY_LOOP[loop] = _Deadlines(loop)
     _DEADLINES = found
     return found
-
-
-async def _exchange_async(client: httpx2.AsyncClient, send: Send,
-                          precheck: Callable[[str], Awaitable[None]] | None,
-                          started: float) -> Received | Failed:
-    if precheck is not None:
-        await precheck(send.url)
-    request = client.build_request(send.method, send.url, headers=send.headers,
-                                   content=send.content, extensions=_timeouts(send))
-    response = await client.send(request, stream=True, follow_redirects=False)
-    try:
-        arrived = time.time()
-        chunks, size = [], 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > send.max_bytes:
-                return _too_large(response.status_code, time.monotonic() - started)
-            chunks.append(chunk)
-    finally:
-        await response.aclose()
-    # httpx2's `Headers` is the case-insensitive mapping `Received` needs, already built.
-    headers = response.headers
-    return Received(response.status_code, headers, b"".join(chunks),
-                    time.monotonic() - started, arrived, _content_type(headers))
 
 
 _UNCANCEL = hasattr(asyncio.Task, "uncancel")
