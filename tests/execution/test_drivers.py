@@ -104,3 +104,67 @@ def test_content_type_is_read_whatever_the_header_case() -> None:
 
     assert _content_type(headers) == "application/json; q=1"
     assert _content_type(httpx2.Headers({"x-other": "1"})) is None
+
+
+def _mock_send(max_bytes: int) -> Send:
+    return Send(None, 1, "GET", "https://api.test/x", [], None,  # type: ignore[arg-type]
+                5.0, max_bytes)
+
+
+def _preloaded(body: bytes, encoding: str | None = None) -> httpx2.MockTransport:
+    """A mock transport whose responses httpx2 reads when it builds them."""
+    import gzip
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        if encoding == "gzip":
+            return httpx2.Response(200, content=gzip.compress(body),
+                                   headers={"content-encoding": "gzip"})
+        return httpx2.Response(200, content=body, headers={"content-type": "text/plain"})
+
+    return httpx2.MockTransport(handler)
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize(("size", "cap", "fits"), [(100, 100, True), (101, 100, False)])
+def test_a_body_httpx2_already_holds_keeps_the_size_cap(mode: str, size: int, cap: int,
+                                                        fits: bool) -> None:
+    from toolbridge.execution.drivers import send_async, send_sync
+
+    body = b"x" * size
+    if mode == "sync":
+        with httpx2.Client(transport=_preloaded(body)) as client:
+            got = send_sync(client, _mock_send(cap))
+    else:
+        async def run() -> Received | Failed:
+            async with httpx2.AsyncClient(transport=_preloaded(body)) as client:
+                return await send_async(client, _mock_send(cap))
+
+        got = anyio.run(run)
+
+    if fits:
+        assert isinstance(got, Received) and got.body == body and got.status == 200
+        assert got.content_type == "text/plain"
+    else:
+        assert isinstance(got, Failed) and got.code == r.RESPONSE_TOO_LARGE
+        assert got.status == 200
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_held_body_is_the_decoded_one_and_capped_as_decoded(mode: str) -> None:
+    from toolbridge.execution.drivers import send_async, send_sync
+
+    body = b"a" * 5000  # gzips to a few dozen bytes
+    for cap, fits in ((5000, True), (4999, False)):
+        if mode == "sync":
+            with httpx2.Client(transport=_preloaded(body, "gzip")) as client:
+                got = send_sync(client, _mock_send(cap))
+        else:
+            async def run(cap: int = cap) -> Received | Failed:
+                async with httpx2.AsyncClient(transport=_preloaded(body, "gzip")) as client:
+                    return await send_async(client, _mock_send(cap))
+
+            got = anyio.run(run)
+        if fits:
+            assert isinstance(got, Received) and got.body == body
+        else:
+            assert isinstance(got, Failed) and got.code == r.RESPONSE_TOO_LARGE
