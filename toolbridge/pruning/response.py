@@ -8,6 +8,7 @@ half a secret is never left at a cut.
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -239,6 +240,35 @@ def _charset(content_type: str | None) -> str:
     return found.group(1) if found else "utf-8"
 
 
+_SCAN = json.JSONDecoder().scan_once
+"""The json module's scanner (C), as `json.loads` runs it."""
+_SPACE = " \t\n\r"
+"""What JSON counts as whitespace around a value."""
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def loads(content: bytes) -> Any:
+    """`json.loads(content)` for a response body: the same scanner, result and errors
+    (`ValueError`), without the Python steps around it for the common UTF-8 body.
+
+    A body that may not be UTF-8 (a NUL among its first four bytes, or a byte-order mark)
+    goes to `json.loads`, which detects its encoding.
+    """
+    head = content[:4]
+    if b"\0" in head or head.startswith(_BOMS):
+        return json.loads(content)
+    text = content.decode("utf-8", "surrogatepass")
+    start = len(text) - len(text.lstrip(_SPACE))
+    try:
+        value, end = _SCAN(text, start)
+    except StopIteration as stop:
+        raise json.JSONDecodeError("Expecting value", text, stop.value) from None
+    if end != len(text) and text[end:].strip(_SPACE):
+        raise json.JSONDecodeError("Extra data", text, end + len(text[end:]) -
+                                   len(text[end:].lstrip(_SPACE)))
+    return value
+
+
 def prune_body(
     content: bytes,
     content_type: str | None,
@@ -262,7 +292,7 @@ def prune_body(
     masking = _masking(secrets)
     if json_kind or sniffed:
         try:
-            data = json.loads(content)
+            data = loads(content)
         except (ValueError, UnicodeDecodeError):
             if sniffed:
                 pass  # it only looked like JSON: show it as text
