@@ -277,6 +277,8 @@ class Executor:
                                                 clamp=clamp), self._sleep)
         finally:
             CURRENT_CALL.reset(token)
+        if self._audit is None and not _audit.logger.isEnabledFor(INFO):
+            return result  # no one takes audit events: `_done` would make none
         return self._done(action, values, context, result, sent=True)
 
     async def acall(self, action: Action, values: Mapping[str, Any],
@@ -285,7 +287,7 @@ class Executor:
         prepared = self._prepare(action, values, context, confirm)
         if isinstance(prepared, ToolResult):
             return self._done(action, values, context, prepared, sent=False)
-        client = self.async_client
+        client = self._async_client or self.async_client  # yours, or ours for this loop
         check = (None if self._own_async_client
                  else self._precheck(client, prepared.url, aprecheck))
         known = self.secrets.known_values()
@@ -300,6 +302,8 @@ class Executor:
                                          self._async_sleep)
         finally:
             CURRENT_CALL.reset(token)
+        if self._audit is None and not _audit.logger.isEnabledFor(INFO):
+            return result  # no one takes audit events: `_done` would make none
         return self._done(action, values, context, result, sent=True)
 
     def _done(self, action: Action, values: Mapping[str, Any], context: Mapping[str, Any],

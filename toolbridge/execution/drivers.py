@@ -242,7 +242,12 @@ async def send_async(client: httpx2.AsyncClient, send: Send,
     the deadline around this same function.
     """
     started = time.monotonic()
-    task = _current_task() if _UNCANCEL and deadline else None
+    task: asyncio.Task[Any] | None = None
+    if _UNCANCEL and deadline:
+        try:  # noqa: SIM105 - a `suppress` block costs more on this hot path
+            task = asyncio.current_task()
+        except RuntimeError:  # not asyncio: trio, through anyio
+            pass
     entry: list[Any] | None = None
     try:
         if task is not None:
@@ -385,14 +390,6 @@ def _deadlines(loop: asyncio.AbstractEventLoop) -> _Deadlines:
 
 _UNCANCEL = hasattr(asyncio.Task, "uncancel")
 """Python 3.11+: a cancellation can be told apart from ours; anyio's scope otherwise."""
-
-
-def _current_task() -> asyncio.Task[Any] | None:
-    """The running asyncio task; None outside asyncio (trio through anyio)."""
-    try:
-        return asyncio.current_task()
-    except RuntimeError:
-        return None
 
 
 _OFFLINE_TRANSPORTS = (httpx2.MockTransport, httpx2.ASGITransport, httpx2.WSGITransport)
