@@ -188,16 +188,37 @@ def _clamp(timeout: float | None, expired: type[Exception] = httpcore2.ReadTimeo
 
 
 class _DeadlineStream(httpcore2.NetworkStream):
-    """A sync stream whose every read and write ends by the attempt's deadline."""
+    """A sync stream whose every read and write ends by the attempt's deadline.
+
+    `read` and `write` do `_clamp`'s work inline: they run several times per request."""
 
     def __init__(self, stream: httpcore2.NetworkStream) -> None:
         self._stream = stream
+        self._read = stream.read
+        self._write = stream.write
+        self.get_extra_info = stream.get_extra_info  # type: ignore[method-assign]
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, _clamp(timeout))
+        deadline = DEADLINE.get()
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise httpcore2.ReadTimeout("the call's deadline has passed")
+            if timeout is None or left < timeout:
+                timeout = left
+        return self._read(max_bytes, timeout)  # type: ignore[no-any-return]
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, _clamp(timeout, httpcore2.WriteTimeout))
+        if not buffer:
+            return  # httpcore2 writes empty chunks at a request's end; sending one is a no-op
+        deadline = DEADLINE.get()
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise httpcore2.WriteTimeout("the call's deadline has passed")
+            if timeout is None or left < timeout:
+                timeout = left
+        self._write(buffer, timeout)
 
     def close(self) -> None:
         self._stream.close()
@@ -207,7 +228,7 @@ class _DeadlineStream(httpcore2.NetworkStream):
         timeout = _clamp(timeout, httpcore2.ConnectTimeout)
         return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, timeout))
 
-    def get_extra_info(self, info: str) -> Any:
+    def get_extra_info(self, info: str) -> Any:  # the inner stream's, bound in __init__
         return self._stream.get_extra_info(info)
 
 
