@@ -16,6 +16,7 @@ check also covers clients we did not build.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
@@ -188,6 +189,10 @@ def send_sync(client: httpx2.Client, send: Send,
                 body = b"".join(chunks)
             elif len(body) > send.max_bytes:
                 return _too_large(response.status_code, time.monotonic() - started)
+            elif body and time.monotonic() > deadline:
+                # A user's transport may do its own I/O (a wrapped library, a slow
+                # cassette): this is the only overall deadline its answer meets.
+                return _expired(time.monotonic() - started)
         finally:
             response.close()
     except Exception as exc:
@@ -317,19 +322,26 @@ class _Deadlines:
 
     An entry is `[task, fired]`: `task` is None once the call ended, `fired` is True once
     the watcher cancelled it. Deadlines are `time.monotonic()` seconds.
+
+    Nothing here holds the loop strongly, so `_BY_LOOP` lets go of a finished loop: the
+    timer's handle is not kept (a timer made stale by an earlier deadline finds `at`
+    changed when it fires, and does nothing), and timers run in the watcher's own empty
+    context, not in a copy of the calling task's (which holds the call's values).
     """
 
-    __slots__ = ("at", "count", "heap", "loop", "timer")
+    __slots__ = ("at", "context", "count", "heap", "loop")
 
     def __init__(self, loop: asyncio.AbstractEventLoop | None) -> None:
         self.loop: Callable[[], asyncio.AbstractEventLoop | None] = (
             weakref.ref(loop) if loop is not None else _no_loop)
         """The loop, weakly: a closed loop and its connections are not kept alive."""
         self.heap: list[tuple[float, int, list[Any]]] = []
-        self.timer: asyncio.TimerHandle | None = None
         self.at = float("inf")
-        """When the timer fires (monotonic seconds); infinity when none is set."""
+        """When the live timer fires (monotonic seconds); infinity when none is set."""
         self.count = 0
+        self.context = contextvars.Context()
+        """Where the timer runs (one per watcher: a context is entered by one thread at a
+        time, and each loop has its own thread)."""
 
     def add(self, when: float, task: asyncio.Task[Any]) -> list[Any]:
         heap = self.heap
@@ -344,16 +356,16 @@ class _Deadlines:
 
     def _arm(self, when: float) -> None:
         # Called from a task or the timer's callback: the loop is the running one.
-        if self.timer is not None:
-            self.timer.cancel()
         self.at = when
         delay = max(when - time.monotonic(), 0.0)
-        self.timer = asyncio.get_running_loop().call_later(delay, self._fire)
+        asyncio.get_running_loop().call_later(delay, self._fire, when, context=self.context)
 
-    def _fire(self) -> None:
-        self.timer, self.at = None, float("inf")
+    def _fire(self, when: float) -> None:
+        if when != self.at:
+            return  # a timer for an earlier deadline replaced this one
+        self.at = float("inf")
         heap = self.heap
-        # A loop whose clock is coarser than ours may fire a little early.
+        # The loop runs a timer up to its clock's resolution early (as asyncio.timeout's).
         now = time.monotonic() + _EARLY
         while heap and (heap[0][0] <= now or heap[0][2][0] is None):
             entry = heappop(heap)[2]
@@ -365,8 +377,10 @@ class _Deadlines:
             self._arm(heap[0][0])
 
 
-_EARLY = 0.001
-"""How early (seconds) the watcher's timer may fire and still count a deadline as passed."""
+_EARLY = time.get_clock_info("monotonic").resolution + 0.001
+"""How early (seconds) the watcher's timer may fire and still count a deadline as passed:
+asyncio runs a timer once it is due within the clock's resolution."""
+
 
 def _no_loop() -> None:
     return None

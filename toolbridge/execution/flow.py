@@ -234,14 +234,19 @@ def backoff(base_ms: int, attempt: int, rand: Any = random.random) -> float:
     return base_ms / 1000 * (2 ** (attempt - 1)) * (0.5 + rand())
 
 
+_LONGEST_WAIT = 10.0**9
+"""Seconds: longer `Retry-After` values count as this (still above any cap)."""
+
+
 def retry_after(received: Received) -> float | None:
     """Seconds the server asked us to wait (`Retry-After`: seconds or HTTP-date)."""
     value = received.headers.get("retry-after")
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if value.isascii() and value.isdigit():
+        # 309 digits make inf; any wait that long is simply over the cap.
+        return min(float(value), _LONGEST_WAIT)
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
