@@ -187,3 +187,33 @@ def _fit_text(text: str, max_chars: int) -> str:
     note = f"…(+{len(text)} chars)"
     keep = max(max_chars - len(note), 0)
     return f"{text[:keep]}…(+{len(text) - keep} chars)"
+
+
+def _fit_string(text: str, limit: int) -> str:
+    """`text` cut as `_fit_text` cuts it, so that its JSON form (quotes and escapes
+    included, as `ToolResult.for_model()` writes it) takes at most `limit` characters.
+
+    A quote or backslash takes two characters there, a control character six: a text full
+    of them is cut further, keeping as much of it as fits.
+    """
+    fitted = _fit_text(text, max(limit - 2, 1))
+    if len(fitted) + 2 > limit or _json_len(fitted) > limit:
+        low, high = 0, min(len(text), max(limit - 2, 0))  # characters of `text` kept
+        while low < high:
+            middle = (low + high + 1) // 2
+            if _json_len(_cut_to(text, middle)) <= limit:
+                low = middle
+            else:
+                high = middle - 1
+        fitted = _cut_to(text, low)
+        if _json_len(fitted) > limit:  # not even the note fits: as much of it as does
+            fitted = fitted[:max(limit - 2, 0)]
+    return fitted
+
+
+def _cut_to(text: str, keep: int) -> str:
+    return text if keep >= len(text) else f"{text[:keep]}…(+{len(text) - keep} chars)"
+
+
+def _json_len(text: str) -> int:
+    return len(encode_basestring(text))  # what json.dumps(ensure_ascii=False) writes

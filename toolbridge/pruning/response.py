@@ -17,7 +17,7 @@ from typing import Any
 
 from ..actions.models import Output
 from ..secrets import encoded_forms, masker
-from .fit import _SHRINK_STEPS, _extent, _fit, _fit_text, _size
+from .fit import _SHRINK_STEPS, _extent, _fit, _fit_string, _fit_text, _size
 from .select import _DROP, _PLANS, _plan, _Unmeasured, _Walk
 from .text import prune_text
 
@@ -45,7 +45,7 @@ def _prune(data: Any, output: Output, masking: _Masking | None, body: bytes | No
     if isinstance(data, str):
         # A bare string is the whole result (a text response): max_chars is its limit.
         text = masking.scrub(data) if masking else data
-        return _fit_text(text, max(limit - 2, 1)) or None
+        return _fit_string(text, limit) or None
     scrub, shortest = (masking.scrub, masking.shortest) if masking else (None, 0)
     try:
         walk = _Walk(max_items, max_string, limit, scrub, shortest)
@@ -298,7 +298,8 @@ def prune_body(
                 pass  # it only looked like JSON: show it as text
             else:
                 text = content[:400].decode("utf-8", errors="replace")
-                return _fit_text(masking.scrub(text) if masking else text, 200), False
+                excerpt = masking.scrub(text) if masking else text
+                return _fit_string(excerpt, min(200, output.max_chars)), False
         else:
             return _prune(data, output, masking, content), True
     try:

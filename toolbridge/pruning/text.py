@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from .fit import _fit_text
+from .fit import _fit_string
 
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "object"})
 _BLOCK_TAGS = frozenset({
@@ -54,4 +54,4 @@ def prune_text(text: str, content_type: str, max_chars: int) -> str:
         text = html_text(text)
     else:
         text = text.strip()
-    return _fit_text(text, max_chars)
+    return _fit_string(text, max_chars)
