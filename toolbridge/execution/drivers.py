@@ -7,10 +7,14 @@ raise becomes an error code in one place, `map_exception` (a test walks httpx2's
 httpcore2's exception classes to prove none is missing).
 
 Deadline (SPEC Policies): one per attempt covering connect, headers and the whole body.
-Async: a cancel scope (`anyio.fail_after`). Sync: the httpx2 timeouts are set to the
-time left, our network backend clamps every socket read to the deadline
-(`network.DEADLINE`), and the body loop checks the clock after each chunk — the last
-check also covers clients we did not build.
+Async: the task is cancelled when the time is up, by one watcher per event loop
+(`_Deadlines`) on asyncio 3.11+, by anyio's cancel scope on 3.10 and trio. Sync: the
+httpx2 timeouts are set to the time left, our network backend clamps every socket read
+and write to the deadline (`network.DEADLINE`), and the body is checked against the clock
+after each chunk (and once for a body the client already holds) — the last check also
+covers clients we did not build.
+
+A body httpx2 already holds (`_LOADED`) is taken as it is, within the size cap.
 """
 
 from __future__ import annotations

@@ -273,7 +273,7 @@ class GuardedBackend(httpcore2.NetworkBackend):
 
 class AsyncGuardedBackend(httpcore2.AsyncNetworkBackend):
     """`GuardedBackend` for asyncio/trio. The deadline is enforced by the async driver
-    (a cancel scope), so streams are not wrapped."""
+    (it cancels the task), so streams are not wrapped."""
 
     def __init__(self, policy: NetworkPolicy, inner: httpcore2.AsyncNetworkBackend | None = None,
                  resolver: Callable[[str, int], Any] = aresolve) -> None:
