@@ -197,7 +197,7 @@ def _fit_string(text: str, limit: int) -> str:
     of them is cut further, keeping as much of it as fits.
     """
     fitted = _fit_text(text, max(limit - 2, 1))
-    if len(fitted) + 2 > limit or _json_len(fitted) > limit:
+    if _json_len(fitted) > limit:
         low, high = 0, min(len(text), max(limit - 2, 0))  # characters of `text` kept
         while low < high:
             middle = (low + high + 1) // 2

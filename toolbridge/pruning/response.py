@@ -263,9 +263,10 @@ def loads(content: bytes) -> Any:
         value, end = _SCAN(text, start)
     except StopIteration as stop:
         raise json.JSONDecodeError("Expecting value", text, stop.value) from None
-    if end != len(text) and text[end:].strip(_SPACE):
-        raise json.JSONDecodeError("Extra data", text, end + len(text[end:]) -
-                                   len(text[end:].lstrip(_SPACE)))
+    if end != len(text):
+        rest = text[end:].lstrip(_SPACE)
+        if rest:
+            raise json.JSONDecodeError("Extra data", text, len(text) - len(rest))
     return value
 
 
