@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import inspect
 
 import anyio
@@ -10,7 +11,14 @@ import httpx2
 import pytest
 
 from toolbridge import results as r
-from toolbridge.execution.drivers import EXCEPTION_CODES, map_exception, run_async, run_sync
+from toolbridge.execution.drivers import (
+    EXCEPTION_CODES,
+    map_exception,
+    run_async,
+    run_sync,
+    send_async,
+    send_sync,
+)
 from toolbridge.execution.flow import Failed, Received, Send, Sleep
 from toolbridge.execution.network import AddressBlocked
 
@@ -113,8 +121,6 @@ def _mock_send(max_bytes: int) -> Send:
 
 def _preloaded(body: bytes, encoding: str | None = None) -> httpx2.MockTransport:
     """A mock transport whose responses httpx2 reads when it builds them."""
-    import gzip
-
     def handler(request: httpx2.Request) -> httpx2.Response:
         if encoding == "gzip":
             return httpx2.Response(200, content=gzip.compress(body),
@@ -128,8 +134,6 @@ def _preloaded(body: bytes, encoding: str | None = None) -> httpx2.MockTransport
 @pytest.mark.parametrize(("size", "cap", "fits"), [(100, 100, True), (101, 100, False)])
 def test_a_body_httpx2_already_holds_keeps_the_size_cap(mode: str, size: int, cap: int,
                                                         fits: bool) -> None:
-    from toolbridge.execution.drivers import send_async, send_sync
-
     body = b"x" * size
     if mode == "sync":
         with httpx2.Client(transport=_preloaded(body)) as client:
@@ -151,8 +155,6 @@ def test_a_body_httpx2_already_holds_keeps_the_size_cap(mode: str, size: int, ca
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_a_held_body_is_the_decoded_one_and_capped_as_decoded(mode: str) -> None:
-    from toolbridge.execution.drivers import send_async, send_sync
-
     body = b"a" * 5000  # gzips to a few dozen bytes
     for cap, fits in ((5000, True), (4999, False)):
         if mode == "sync":
