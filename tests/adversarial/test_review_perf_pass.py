@@ -1,8 +1,10 @@
 """Adversarial review of the performance pass (603de01..HEAD): what it must not break.
 
-Failing tests here name a behaviour the pass changed; the others pin down tricky
-behaviour that is right today and easy to break (the per-loop deadline watcher, the
-first attempt sent before the flow, a body httpx2 already holds, the 3.10/trio path).
+Six of these failed when the review wrote them and were fixed after it: a held body past
+the deadline (sync), event loops and a call's values kept alive by the deadline watcher,
+and an absurd `Retry-After`. The others pin down tricky behaviour that is right and easy
+to break (the per-loop deadline watcher, the first attempt sent before the flow, a body
+httpx2 already holds, the 3.10/trio path).
 """
 
 from __future__ import annotations
