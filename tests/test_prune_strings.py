@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -56,3 +57,12 @@ def test_an_invalid_json_excerpt_fits_a_small_max_chars() -> None:
     data, parsed = prune_body(body, "application/json", Output(max_chars=60))
 
     assert parsed is False and _written(data) <= 60
+
+
+@pytest.mark.parametrize("limit", [3, 5, 10, 14])
+def test_a_result_too_large_for_a_tiny_max_chars_still_fits(limit: int) -> None:
+    data = {"a": "xy" * 10, "b": [1, 2, 3], "c": {"d": "e" * 30}}
+
+    pruned = prune(data, Output(max_chars=limit))
+
+    assert pruned is None or _written(pruned) <= limit

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..actions.models import Output
 from ..secrets import encoded_forms, masker
-from .fit import _SHRINK_STEPS, _extent, _fit, _fit_string, _fit_text, _size
+from .fit import _SHRINK_STEPS, _extent, _fit, _fit_string, _size
 from .select import _DROP, _PLANS, _plan, _Unmeasured, _Walk
 from .text import prune_text
 
@@ -91,7 +91,7 @@ def _prune(data: Any, output: Output, masking: _Masking | None, body: bytes | No
     except RecursionError:
         return "(response nested too deeply to show)"
     if fitted is _DROP:
-        return _fit_text("result too large to show", max(limit - 2, 1))
+        return _fit_string("result too large to show", limit)
     return fitted
 
 
