@@ -206,3 +206,29 @@ def test_user_mock_transport_triggers_no_dns_lookup(make: Factory,
     result = harness.toolkit.call("echo", {})
 
     assert result.ok and result.status == 204
+
+
+def test_a_verdict_for_a_freed_client_is_not_inherited_by_another_at_its_address(
+    fault_server: FaultServer,
+) -> None:
+    # The executor remembers origins a client reaches without DNS (a mock transport) by
+    # id(client). CPython reuses a freed object's address, so a real client can get the
+    # id of a mock one: simulated here by planting the mock client's verdict under the
+    # real client's id.
+    from toolbridge.execution import Executor
+    from toolbridge.execution.network import precheck
+    from toolbridge.secrets import SecretStore
+
+    url = f"http://localhost:{fault_server.port}/echo"
+    mock = httpx2.Client(transport=httpx2.MockTransport(lambda req: httpx2.Response(204)))
+    executor = Executor(secrets=SecretStore({}), client=mock, allow_private=False)
+    assert executor._precheck(mock, url, precheck) is None  # mock: no DNS, remembered
+    verdict = executor._safe_origins[(id(mock), f"http://localhost:{fault_server.port}")]
+
+    with httpx2.Client() as real:
+        executor._safe_origins[(id(real), f"http://localhost:{fault_server.port}")] = verdict
+        check = executor._precheck(real, url, precheck)
+
+    assert check is not None  # the real client is checked: it resolves localhost
+    with pytest.raises(network.AddressBlocked):
+        check(url)

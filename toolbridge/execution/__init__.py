@@ -103,7 +103,9 @@ class Executor:
         self._async_client = async_client
         self._own_client = client is None
         self._own_async_client = async_client is None
-        self._safe_origins: set[tuple[int, str]] = set()
+        self._safe_origins: dict[tuple[int, str], weakref.ref[Any]] = {}
+        """(id(client), scheme://host:port) → the client, weakly: a client freed and another
+        made at its address (same id) must not inherit the first one's verdict."""
         self._lock = threading.Lock()
         self._async_clients: weakref.WeakKeyDictionary[Any, httpx2.AsyncClient] = (
             weakref.WeakKeyDictionary()
@@ -236,7 +238,8 @@ class Executor:
         origin is known to pass without DNS (an IP literal, or a mock/ASGI transport)."""
         end = url.find("/", url.find("//") + 2)
         key = (id(client), url if end < 0 else url[:end])  # scheme://host:port
-        if key in self._safe_origins:
+        known = self._safe_origins.get(key)
+        if known is not None and known() is client:
             return None
         resolve_names = dials(client, url) and parse_ip(urlsplit(url).hostname or "") is None
         if not resolve_names:
@@ -246,7 +249,7 @@ class Executor:
                 return partial(check, self.policy, resolve_names=False)  # fails in the driver
             if len(self._safe_origins) > 1024:
                 self._safe_origins.clear()
-            self._safe_origins.add(key)
+            self._safe_origins[key] = weakref.ref(client)
             return None
         return partial(check, self.policy, resolve_names=True)
 
