@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 
 import httpx2
 from harness import Factory
@@ -124,3 +126,27 @@ def test_timezone_and_clock_come_from_the_executor_or_the_context(
 
     assert default.data["query"] == {"now": ["2026-01-05T10:30:00+01:00"], "tz": ["Europe/Paris"]}
     assert tokyo.data["query"]["tz"] == ["Asia/Tokyo"]
+
+
+def test_asyncio_run_per_call_does_not_keep_every_loop_and_pool(
+    make: Factory, fault_server: FaultServer
+) -> None:
+    # A script calling `asyncio.run(toolkit.acall(...))` in a loop makes an event loop per
+    # call, and our async client (its pool, its sockets) per loop. An ended loop's client
+    # is closed as its loop shuts down (no socket is left to the collector: a
+    # ResourceWarning would fail this test) and let go when the next loop asks for one.
+    url = f"{fault_server.base_url}/echo"
+    harness = make(url, [{"name": "echo", "request": {"method": "GET", "url": url}}])
+    loops: list[weakref.ref[asyncio.AbstractEventLoop]] = []
+
+    async def once() -> bool:
+        loops.append(weakref.ref(asyncio.get_running_loop()))
+        return (await harness.toolkit.acall("echo", {})).ok
+
+    assert all(asyncio.run(once()) for _ in range(4))
+    gc.collect()
+
+    executor = harness.toolkit.executor
+    assert len(executor._async_clients) == len(executor._closers) == 1  # the last loop's
+    assert [ref() is None for ref in loops] == [True, True, True, False]
+    assert all(client.is_closed for client in executor._async_clients.values())

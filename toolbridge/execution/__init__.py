@@ -10,13 +10,14 @@ module (`gates`, `render`, `network`, `ratelimit`, `flow`, `outcomes`, `pruning`
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.cookiejar
 import random
 import secrets as _secrets
 import threading
 import time
 import weakref
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime, timezone
 from functools import partial
 from logging import INFO
@@ -107,9 +108,11 @@ class Executor:
         """(id(client), scheme://host:port) → the client, weakly: a client freed and another
         made at its address (same id) must not inherit the first one's verdict."""
         self._lock = threading.Lock()
-        self._async_clients: weakref.WeakKeyDictionary[Any, httpx2.AsyncClient] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._async_clients: dict[Any, httpx2.AsyncClient] = {}
+        """Our async clients by event loop. A client's connections hold its loop, so a weak
+        key would never die: a closed loop's client, once closed, is dropped when another
+        loop asks (`_closers` closes it as the loop shuts down)."""
+        self._closers: dict[Any, Any] = {}
         self._audit = audit
         self._key = confirmation_key or _secrets.token_bytes(32)
         self._limiter: RateLimiter = rate_limiter or SlidingWindowLimiter()
@@ -164,6 +167,13 @@ class Executor:
         key = _loop_key()
         client = self._async_clients.get(key)
         if client is None:
+            # `asyncio.run()` per call makes a loop per call: let the ended ones go, or
+            # each would keep its pool. Only closed clients: a pool on a loop that closed
+            # without finalizing its async generators cannot be closed any more.
+            for ended in [loop for loop, old in self._async_clients.items()
+                          if loop is not _NOT_ASYNCIO and loop.is_closed() and old.is_closed]:
+                del self._async_clients[ended]
+                self._closers.pop(ended, None)
             transport = httpx2.AsyncHTTPTransport(trust_env=False)
             transport._pool = httpcore2.AsyncConnectionPool(
                 ssl_context=httpx2.create_ssl_context(trust_env=False),
@@ -172,6 +182,8 @@ class Executor:
             )
             client = httpx2.AsyncClient(transport=transport, **self._options())
             self._async_clients[key] = client
+            if key is not _NOT_ASYNCIO:
+                self._closers[key] = _close_at_shutdown(client)
         return client
 
     def close(self) -> None:
@@ -186,9 +198,13 @@ class Executor:
         """Close the clients we built (not the ones passed in): the sync one and this
         event loop's async one."""
         self.close()
-        client = self._async_clients.pop(_loop_key(), None)
+        key = _loop_key()
+        client = self._async_clients.pop(key, None)
+        closer = self._closers.pop(key, None)
         if client is not None:
             await client.aclose()
+        if closer is not None:
+            await closer.aclose()  # done with: the loop need not finalize it
 
     # -- the call ---------------------------------------------------------------------------
 
@@ -353,6 +369,23 @@ class _NotAsyncio:
 
 
 _NOT_ASYNCIO = _NotAsyncio()
+
+
+def _close_at_shutdown(client: httpx2.AsyncClient) -> Any:
+    """An async generator, started, whose end closes `client`: the running loop finalizes
+    its async generators as it shuts down (`asyncio.run` does, before closing the loop),
+    so our pool's connections are closed inside their own loop, not left to the collector.
+    Keep the generator: the loop holds it only weakly."""
+    async def closer() -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await client.aclose()
+
+    generator = closer()
+    with contextlib.suppress(StopIteration):  # runs to its `yield`: nothing is awaited
+        generator.asend(None).send(None)
+    return generator
 
 
 def _loop_key() -> Any:
