@@ -204,11 +204,12 @@ class Toolkit:
         checker = self._checkers.get(name)  # the common case inline: this is the hot path
         values = checker.fast_values(arguments) if checker is not None else None
         if values is None:
-            values = self._values(name, arguments, context)
-            if values.__class__ is ToolResult:
-                return values  # type: ignore[return-value]
+            checked = self._values(name, arguments, context)
+            if isinstance(checked, ToolResult):
+                return checked
+            values = checked
         executor = self._executor or self.executor
-        return executor.call(self._actions[name], values, context or {}, confirm)  # type: ignore[arg-type]
+        return executor.call(self._actions[name], values, context or {}, confirm)
 
     async def acall(
         self,
@@ -222,12 +223,12 @@ class Toolkit:
         checker = self._checkers.get(name)  # the common case inline: this is the hot path
         values = checker.fast_values(arguments) if checker is not None else None
         if values is None:
-            values = self._values(name, arguments, context)
-            if values.__class__ is ToolResult:
-                return values  # type: ignore[return-value]
+            checked = self._values(name, arguments, context)
+            if isinstance(checked, ToolResult):
+                return checked
+            values = checked
         executor = self._executor or self.executor
-        return await executor.acall(self._actions[name], values, context or {},  # type: ignore[arg-type]
-                                    confirm)
+        return await executor.acall(self._actions[name], values, context or {}, confirm)
 
     def _values(self, name: str, arguments: Arguments,
                 context: Mapping[str, Any] | None) -> dict[str, Any] | ToolResult:

@@ -17,7 +17,7 @@ import secrets as _secrets
 import threading
 import time
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from datetime import datetime, timezone
 from functools import partial
 from logging import INFO
@@ -376,7 +376,7 @@ def _close_at_shutdown(client: httpx2.AsyncClient) -> Any:
     its async generators as it shuts down (`asyncio.run` does, before closing the loop),
     so our pool's connections are closed inside their own loop, not left to the collector.
     Keep the generator: the loop holds it only weakly."""
-    async def closer() -> AsyncIterator[None]:
+    async def closer() -> AsyncGenerator[None, None]:
         try:
             yield
         finally:

@@ -240,7 +240,7 @@ def _charset(content_type: str | None) -> str:
     return found.group(1) if found else "utf-8"
 
 
-_SCAN = json.JSONDecoder().scan_once
+_SCAN = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 """The json module's scanner (C), as `json.loads` runs it."""
 _SPACE = " \t\n\r"
 """What JSON counts as whitespace around a value."""
