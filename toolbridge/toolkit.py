@@ -201,13 +201,9 @@ class Toolkit:
         `confirm` is the token from a `needs_confirmation` result, passed back by the host
         once the user has agreed; the model's arguments can never confirm.
         """
-        checker = self._checkers.get(name)  # the common case inline: this is the hot path
-        values = checker.fast_values(arguments) if checker is not None else None
-        if values is None:
-            checked = self._values(name, arguments, context)
-            if isinstance(checked, ToolResult):
-                return checked
-            values = checked
+        values = self._values(name, arguments, context)
+        if isinstance(values, ToolResult):
+            return values
         executor = self._executor or self.executor
         return executor.call(self._actions[name], values, context or {}, confirm)
 
@@ -220,20 +216,20 @@ class Toolkit:
         confirm: str | None = None,
     ) -> ToolResult:
         """`call()` for asyncio code."""
-        checker = self._checkers.get(name)  # the common case inline: this is the hot path
-        values = checker.fast_values(arguments) if checker is not None else None
-        if values is None:
-            checked = self._values(name, arguments, context)
-            if isinstance(checked, ToolResult):
-                return checked
-            values = checked
+        values = self._values(name, arguments, context)
+        if isinstance(values, ToolResult):
+            return values
         executor = self._executor or self.executor
         return await executor.acall(self._actions[name], values, context or {}, confirm)
 
     def _values(self, name: str, arguments: Arguments,
                 context: Mapping[str, Any] | None) -> dict[str, Any] | ToolResult:
-        """`check()` as `call` needs it when the fast path did not take the arguments: the
-        clean values, or the audited problem result."""
+        """`check()` as `call` and `acall` need it: the clean values, or the audited
+        problem result."""
+        checker = self._checkers.get(name)
+        values = checker.fast_values(arguments) if checker is not None else None
+        if values is not None:
+            return values  # the common case: no `Checked` built
         checked = self.check(name, arguments)
         if checked.problem is not None:
             return self.executor.refused(checked.problem, context)

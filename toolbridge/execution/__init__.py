@@ -20,7 +20,6 @@ import weakref
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from datetime import datetime, timezone
 from functools import partial
-from logging import INFO
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -296,8 +295,8 @@ class Executor:
                                                 clamp=clamp), self._sleep)
         finally:
             CURRENT_CALL.reset(token)
-        if self._audit is None and not _audit.logger.isEnabledFor(INFO):
-            return result  # no one takes audit events: `_done` would make none
+        if not _audit.wants_events(self._audit):
+            return result  # `_done` would make no event
         return self._done(action, values, context, result, sent=True)
 
     async def acall(self, action: Action, values: Mapping[str, Any],
@@ -321,14 +320,13 @@ class Executor:
                                          self._async_sleep)
         finally:
             CURRENT_CALL.reset(token)
-        if self._audit is None and not _audit.logger.isEnabledFor(INFO):
-            return result  # no one takes audit events: `_done` would make none
+        if not _audit.wants_events(self._audit):
+            return result  # `_done` would make no event
         return self._done(action, values, context, result, sent=True)
 
     def _done(self, action: Action, values: Mapping[str, Any], context: Mapping[str, Any],
               result: ToolResult, *, sent: bool) -> ToolResult:
-        if (self._audit is not None or _audit.logger.isEnabledFor(INFO)) and (
-                action.safety.audit != "off"):
+        if action.safety.audit != "off" and _audit.wants_events(self._audit):
             event = _audit.audit_event(
                 action, action.name, values, result, sent=sent, time=self._clock(),
                 conversation_id=_conversation(context),

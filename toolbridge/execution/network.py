@@ -228,8 +228,6 @@ class _DeadlineStream(httpcore2.NetworkStream):
         timeout = _clamp(timeout, httpcore2.ConnectTimeout)
         return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, timeout))
 
-    def get_extra_info(self, info: str) -> Any:  # the inner stream's, bound in __init__
-        return self._stream.get_extra_info(info)
 
 
 class GuardedBackend(httpcore2.NetworkBackend):
