@@ -19,6 +19,7 @@ path value stayed one segment. Routes:
     /redirect?to=URL[&status=302] a redirect to URL
     /chain/{n}                    n same-origin redirects, then 200
     /invalid-json  /html  /text   bodies of those kinds
+    /deep-json                    valid JSON nested 100,000 deep (deeper than Python reads)
 """
 
 from __future__ import annotations
@@ -297,6 +298,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _route_invalid_json(self, rec: Recorded, segments: list[str], query: dict[str, str],
                             hits: int) -> None:
         self._send(200, b'{"id": "ORD-1", "status": ', "application/json")
+
+    def _route_deep_json(self, rec: Recorded, segments: list[str], query: dict[str, str],
+                         hits: int) -> None:
+        self._send(200, b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "application/json")
 
     def _route_html(self, rec: Recorded, segments: list[str], query: dict[str, str],
                     hits: int) -> None:

@@ -73,7 +73,7 @@ def _json(value: Any) -> str:
     if isinstance(value, str):
         try:
             value = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             return str(value)
     return json.dumps(value, indent=2, ensure_ascii=False, default=str)
 
@@ -370,7 +370,7 @@ def _result_badge(content: str, is_error: bool) -> str:
     """`HTTP 200 found`, `needs_input`, ...: what a tool result message says, at a glance."""
     try:
         parsed = json.loads(content)
-    except ValueError:
+    except (ValueError, RecursionError):
         parsed = None
     if not isinstance(parsed, dict):
         return _badge("error" if is_error else "ok", "error" if is_error else "ok")

@@ -293,6 +293,17 @@ def test_invalid_json_is_an_invalid_response(make: Factory, fault_server: FaultS
     assert result.attempts == 1
 
 
+def test_json_nested_deeper_than_python_reads_is_a_result_not_a_crash(
+        make: Factory, fault_server: FaultServer, call: Call) -> None:
+    harness = make(fault_server.base_url, [act("deep", "/deep-json")])
+
+    result = call(harness, "deep")
+
+    # Valid JSON, so not an invalid_response: the API answered, but this cannot be shown.
+    assert result.ok and result.status == 200 and result.attempts == 1
+    assert result.data == "(response nested too deeply to show)"
+
+
 def test_html_becomes_its_visible_text(make: Factory, fault_server: FaultServer,
                                        call: Call) -> None:
     harness = make(fault_server.base_url, [act("page", "/html")])

@@ -333,6 +333,6 @@ def choose(action: Action, got: Received, content_type: str | None) -> Outcome |
         try:
             body = json.loads(got.body) if is_json_type(content_type) or got.body.lstrip()[
                 :1] in (b"{", b"[") else got.body.decode("utf-8", "replace")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # UnicodeDecodeError too; nesting too deep
             body = None
     return choose_outcome(action, got.status, got.headers, body)

@@ -89,10 +89,13 @@ def _prune(data: Any, output: Output, masking: _Masking | None, body: bytes | No
                 return fitted if fitted is not _DROP and fitted_size > size else result
         fitted, _ = _fit(result, limit)
     except RecursionError:
-        return "(response nested too deeply to show)"
+        return _fit_string(_TOO_DEEP, limit) or None
     if fitted is _DROP:
         return _fit_string("result too large to show", limit)
     return fitted
+
+
+_TOO_DEEP = "(response nested too deeply to show)"
 
 
 def _walked(data: Any, select: Any, redact: Any, max_items: int, max_string: int,
@@ -294,7 +297,9 @@ def prune_body(
     if json_kind or sniffed:
         try:
             data = loads(content)
-        except (ValueError, UnicodeDecodeError):
+        except RecursionError:  # valid JSON, perhaps, but nested deeper than Python reads
+            return _fit_string(_TOO_DEEP, output.max_chars) or None, True
+        except ValueError:  # UnicodeDecodeError too
             if sniffed:
                 pass  # it only looked like JSON: show it as text
             else:

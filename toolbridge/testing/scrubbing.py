@@ -353,7 +353,7 @@ def parse_json(data: bytes | str | None) -> tuple[bool, Any]:
         return False, None
     try:
         value = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # not JSON (UnicodeDecodeError too), or too deep
         return False, None
     return isinstance(value, (dict, list)), value
 
