@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
+from pydantic_core import from_json as _from_json
+
 from ..actions.models import Output
 from ..secrets import encoded_forms, masker
 from .fit import _SHRINK_STEPS, _extent, _fit, _fit_string, _size
@@ -251,15 +253,21 @@ _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 def loads(content: bytes) -> Any:
-    """`json.loads(content)` for a response body: the same scanner, result and errors
-    (`ValueError`), without the Python steps around it for the common UTF-8 body.
+    """`json.loads(content)` for a response body: the same result and errors
+    (`ValueError`), about twice as fast.
 
-    A body that may not be UTF-8 (a NUL among its first four bytes, or a byte-order mark)
-    goes to `json.loads`, which detects its encoding.
+    pydantic-core's JSON parser (jiter, already loaded for the arguments) reads the body
+    first. It refuses everything `json.loads` refuses and a little more (a lone surrogate,
+    a byte-order mark, UTF-16/32, nesting deeper than 200); whatever it refuses is read
+    again by the json module's own scanner, which gives `json.loads`'s value or error.
     """
+    try:
+        return _from_json(content, cache_strings="keys")
+    except ValueError:
+        pass
     head = content[:4]
     if b"\0" in head or head.startswith(_BOMS):
-        return json.loads(content)
+        return json.loads(content)  # detects the encoding
     text = content.decode("utf-8", "surrogatepass")
     start = len(text) - len(text.lstrip(_SPACE))
     try:
