@@ -8,6 +8,7 @@
   in its place), and `_Walk.plain` (nothing selected or redacted) against the general
   loop reached by a redaction that matches no key of the data (so nothing else changes).
 - Secrets an API echoes back are masked however the body writes them.
+- `_as_is` (a short body with nothing to take out is its own result) against the walk.
 """
 
 from __future__ import annotations
@@ -82,8 +83,9 @@ def _every_string_masked(values: tuple[str, ...]) -> Any:
 
 @contextmanager
 def plain_paths() -> Iterator[None]:
-    """Every result measured, every string run through the masker's regex."""
+    """Every result walked and measured, every string run through the masker's regex."""
     with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pruning_response, "_as_is", lambda *args: False)
         patch.setattr(pruning_response, "_Walk", _Unmeasured)
         patch.setattr(pruning_response, "_masking", _every_string_masked)
         yield
@@ -128,6 +130,64 @@ def test_results_fit_max_chars_when_not_measured(data, max_chars, max_items, max
 
     assert parsed_ok is True
     assert _size(pruned) <= max_chars
+
+
+# -- short bodies kept as they are --------------------------------------------------------
+
+
+SHORT = st.recursive(
+    st.booleans() | NUMBER | st.text(st.sampled_from('ab é€😀\u2028"\\/,[]{}'), max_size=6)
+    | st.sampled_from(["null", "[]", "{}", "sk_live_0123456789", "pässwörd-9", "1e5"]),
+    lambda inner: st.lists(inner, max_size=12) | st.dictionaries(KEYS, inner, max_size=6),
+    max_leaves=14,
+).filter(lambda data: isinstance(data, (dict, list)))
+"""Mostly short containers with nothing for the walk to drop (so `_as_is` is tried)."""
+SHORT_LIMITS = st.fixed_dictionaries({
+    "max_chars": st.sampled_from([2000, 400, 100]), "max_items": st.sampled_from([10, 3]),
+    "max_string": st.sampled_from([500, 40]),
+}) | LIMITS
+
+
+@settings(max_examples=400, deadline=None)
+@given(SHORT | JSON.filter(lambda data: isinstance(data, (dict, list))), SHORT_LIMITS,
+       st.lists(st.sampled_from([*SECRETS, "abc"]), max_size=3),
+       st.sampled_from(["utf8", "ascii", "indent", "slashes"]))
+@example({"id": "T-1", "state": "open"}, {"max_chars": 2000, "max_items": 10,
+         "max_string": 500}, [], "utf8")
+@example([0.1, 1e-07, 123456789012345678.5], {"max_chars": 30, "max_items": 10,
+         "max_string": 500}, [], "utf8")
+@example({"a": [1, 2, 3]}, {"max_chars": 2000, "max_items": 2, "max_string": 500}, [],
+         "utf8")
+@example({"t": "pässwörd-9"}, {"max_chars": 2000, "max_items": 10, "max_string": 500},
+         ["pässwörd-9"], "utf8")
+def test_a_short_body_kept_as_it_is_is_what_the_walk_gives(data, limits, secrets, style):
+    output = Output(**limits)
+    body = body_of(data, style)
+
+    fast = prune_body(body, "application/json", output, secret_values=secrets)
+    with plain_paths():
+        plain = prune_body(body, "application/json", output, secret_values=secrets)
+
+    assert dumped(fast) == dumped(plain)
+
+
+def test_a_short_body_with_nothing_to_take_out_is_not_walked(monkeypatch):
+    body = b'{"id": "T-1", "state": "open", "items": [1, 2.5, true]}'
+    monkeypatch.setattr(pruning_response, "_Walk", None)  # walking would raise
+
+    pruned, parsed_ok = prune_body(body, "application/json", None, secret_values=[TOKEN])
+
+    assert parsed_ok and pruned == json.loads(body)
+
+
+@pytest.mark.parametrize("body", [
+    b'{"id": "T-1", "note": null}', b'{"id": "T-1", "tags": [ ]}', b'{"id": "", "a": 1}',
+    b'{"id": "T-1", "meta": {\n}}', b'{"id": "T\\u002d1"}', b'{"t": "sk_live_0123456789abcdef"}',
+    b'{"items": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]}', b'{"t": "' + b"x" * 600 + b'"}',
+])
+def test_a_body_with_something_to_take_out_is_walked(body):
+    assert not pruning_response._as_is(body, pruning_response._masking((TOKEN,)), 10, 500,
+                                       2000)
 
 
 # -- the size bound -----------------------------------------------------------------------
