@@ -18,7 +18,7 @@ from ..results import (
     MissingVariable,
     ToolResult,
 )
-from .fast import fast_validator
+from .fast import fast_validator, must_not_be_blank
 from .parse import MAX_TEXT, parse_arguments
 from .values import Fields, show
 
@@ -33,6 +33,7 @@ class ArgumentChecker:
         supplied = frozenset(v.name for v in action.variables if v.source != "model")
         self._fields = Fields(action.model_variables, action.name, supplied)
         self._fast = fast_validator(self._fields)
+        self._not_blank = must_not_be_blank(self._fields)
         self._optional = {f.name: f for f in self._fields.fields if not f.required}
         self._overrides = action.guidance
         self._example = _example_arguments(action)
@@ -56,6 +57,10 @@ class ArgumentChecker:
                               else fast.validate_json(arguments))  # type: ignore[arg-type]
                 except ValidationError:
                     return None
+                for name in self._not_blank:
+                    value = values.get(name)
+                    if value is not None and (not value or value.isspace()):
+                        return None  # blank: the full path says how it counts
                 if None in values.values():
                     values = self._nulls(values)
                 return values  # type: ignore[no-any-return]

@@ -21,7 +21,7 @@ from pydantic_core import core_schema as cs
 from ..actions.models import Variable
 from .values import Field, Fields, Invalid, blank
 
-__all__ = ["fast_validator"]
+__all__ = ["fast_validator", "must_not_be_blank"]
 
 _INT64 = 2**63
 
@@ -53,9 +53,9 @@ def _fast_field(field: Field) -> cs.CoreSchema:
     if var.enum is not None:
         # Only string enums natively (literal); others need the typed comparison.
         if kind == "string" and all(type(e) is str and not blank(e) for e in var.enum):
-            native = _chain(cs.literal_schema(list(var.enum)), _string(var, blank_ok=True))
+            native = _chain(cs.literal_schema(list(var.enum)), _string(var))
     elif kind == "string":
-        native = _string(var, blank_ok=not field.blank_is_absent)
+        native = _string(var)  # blank values: `must_not_be_blank`
     elif kind == "integer":
         low = -_INT64 if var.minimum is None else max(-_INT64, math.ceil(var.minimum))
         high = _INT64 - 1 if var.maximum is None else min(_INT64 - 1, math.floor(var.maximum))
@@ -72,11 +72,17 @@ def _fast_field(field: Field) -> cs.CoreSchema:
     return schema
 
 
-def _string(var: Variable, *, blank_ok: bool) -> cs.CoreSchema:
-    # With regex_engine="python-re", pydantic-core runs `re.search`, as the full path does,
-    # and its `\S` agrees with `str.isspace()`, which `blank` uses.
-    schema = _str(pattern=var.pattern, min_length=var.min_length, max_length=var.max_length)
-    return schema if blank_ok else _chain(_str(pattern=r"\S"), schema)
+def _string(var: Variable) -> cs.CoreSchema:
+    # With regex_engine="python-re", pydantic-core runs `re.search`, as the full path does.
+    return _str(pattern=var.pattern, min_length=var.min_length, max_length=var.max_length)
+
+
+def must_not_be_blank(fields: Fields) -> tuple[str, ...]:
+    """The string fields the fast validator takes blank (`""`, spaces) but the full path
+    does not: the caller refuses those values itself, with `blank`'s own test (a `\\S`
+    pattern in the validator would cost more than the rest of the check)."""
+    return tuple(f.name for f in fields.fields if f.var.base_type == "string"
+                 and f.var.enum is None and f.blank_is_absent)
 
 
 def _str(**constraints: Any) -> cs.CoreSchema:
