@@ -102,9 +102,25 @@ async def test_ended_calls_do_not_pile_up_in_the_watcher() -> None:
         for _ in range(200):
             assert isinstance(await send_async(client, _send_to(0, 30.0)), Received)
         watcher = drivers._deadlines(asyncio.get_running_loop())
-        assert len(watcher.heap) <= 1  # only the last call's entry, already ended
+        assert not watcher.running  # each call took its task out as it ended
         assert watcher.at < float("inf")  # one timer armed, for all of them
-        assert all(entry[0] is None for _, _, entry in watcher.heap)
+
+
+async def test_a_long_call_running_keeps_only_itself_in_the_watcher() -> None:
+    from toolbridge.execution import drivers
+
+    async with _delayed_client() as client:
+        long = asyncio.ensure_future(send_async(client, _send_to(0.3, 30.0)))
+        await asyncio.sleep(0)  # registered, waiting in the handler
+        for _ in range(100):
+            assert isinstance(await send_async(client, _send_to(0, 30.0)), Received)
+        watcher = drivers._deadlines(asyncio.get_running_loop())
+        assert list(watcher.running) == [long]  # the short ones are gone
+        # With the long call still running, one that times out still does, on time.
+        short = await send_async(client, _send_to(30, 0.05))
+        assert isinstance(short, Failed) and short.code == r.TIMEOUT
+        assert isinstance(await long, Received)
+        assert not watcher.running
 
 
 def test_a_new_event_loop_gets_its_own_watcher() -> None:

@@ -24,7 +24,6 @@ import contextvars
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
-from heapq import heappop, heappush
 from types import MappingProxyType
 from typing import Any
 
@@ -257,7 +256,7 @@ async def send_async(client: httpx2.AsyncClient, send: Send,
             task = asyncio.current_task()
         except RuntimeError:  # not asyncio: trio, through anyio
             pass
-    entry: list[Any] | None = None
+    running: dict[asyncio.Task[Any], float | None] | None = None
     try:
         if task is not None:
             before = task.cancelling()  # cancellations already requested are not ours
@@ -265,7 +264,11 @@ async def send_async(client: httpx2.AsyncClient, send: Send,
             deadlines = _DEADLINES  # read once: another thread may run another loop
             if deadlines.loop() is not loop:
                 deadlines = _deadlines(loop)
-            entry = deadlines.add(started + max(send.timeout_s, 0.001), task)
+            when = started + max(send.timeout_s, 0.001)
+            running = deadlines.running
+            running[task] = when
+            if when < deadlines.at:
+                deadlines.arm(when)
         elif deadline:
             with anyio.fail_after(max(send.timeout_s, 0.001)):
                 return await send_async(client, send, precheck, deadline=False)
@@ -294,13 +297,14 @@ async def send_async(client: httpx2.AsyncClient, send: Send,
             finally:
                 await response.aclose()
         except asyncio.CancelledError:
-            if entry is not None and entry[1] and task.uncancel() <= before:  # type: ignore[union-attr]
+            if (running is not None and running.get(task, 0.0) is None
+                    and task.uncancel() <= before):  # type: ignore[union-attr]
                 raise TimeoutError from None
             raise
         finally:
-            if entry is not None:
-                entry[0] = None  # done: the watcher leaves this task alone from now on
-        if entry is not None and entry[1]:
+            # Done: the watcher leaves this task alone from now on. None: it fired.
+            fired = running is not None and running.pop(task, 0.0) is None
+        if fired:
             task.uncancel()  # type: ignore[union-attr]  # it fired as the exchange ended
         if too_large is not None:
             return too_large
@@ -320,12 +324,14 @@ class _Deadlines:
 
     A timer per call (what `asyncio.timeout` does) costs a `TimerHandle`, a copied context
     and a heap entry in the loop that is cancelled again a few microseconds later. Here a
-    call pushes `(deadline, n, entry)` on a heap and marks its entry done when it ends;
-    one timer waits for the earliest deadline still running. Ended calls are dropped from
-    the top of the heap as new ones come, so it holds about as many as are running.
+    call puts its task in `running` with its deadline and takes it out when it ends; one
+    timer waits for the earliest deadline. Most calls end long before it: the timer then
+    finds nothing due, and waits for the earliest deadline still running. So a call costs
+    a dict entry, and the timer fires about once per timeout while calls are running,
+    looking at each (there are as many as run at once).
 
-    An entry is `[task, fired]`: `task` is None once the call ended, `fired` is True once
-    the watcher cancelled it. Deadlines are `time.monotonic()` seconds.
+    A deadline becomes None once the watcher cancelled that task (`send_async` then knows
+    the cancellation was its own). Deadlines are `time.monotonic()` seconds.
 
     Nothing here holds the loop strongly, so `_BY_LOOP` lets go of a finished loop: the
     timer's handle is not kept (a timer made stale by an earlier deadline finds `at`
@@ -333,32 +339,20 @@ class _Deadlines:
     context, not in a copy of the calling task's (which holds the call's values).
     """
 
-    __slots__ = ("at", "context", "count", "heap", "loop")
+    __slots__ = ("at", "context", "loop", "running")
 
     def __init__(self, loop: asyncio.AbstractEventLoop | None) -> None:
         self.loop: Callable[[], asyncio.AbstractEventLoop | None] = (
             weakref.ref(loop) if loop is not None else _no_loop)
         """The loop, weakly: a closed loop and its connections are not kept alive."""
-        self.heap: list[tuple[float, int, list[Any]]] = []
+        self.running: dict[asyncio.Task[Any], float | None] = {}
         self.at = float("inf")
         """When the live timer fires (monotonic seconds); infinity when none is set."""
-        self.count = 0
         self.context = contextvars.Context()
         """Where the timer runs (one per watcher: a context is entered by one thread at a
         time, and each loop has its own thread)."""
 
-    def add(self, when: float, task: asyncio.Task[Any]) -> list[Any]:
-        heap = self.heap
-        while heap and heap[0][2][0] is None:  # calls that ended, oldest deadline first
-            heappop(heap)
-        entry = [task, False]
-        self.count += 1
-        heappush(heap, (when, self.count, entry))
-        if when < self.at:
-            self._arm(when)
-        return entry
-
-    def _arm(self, when: float) -> None:
+    def arm(self, when: float) -> None:
         # Called from a task or the timer's callback: the loop is the running one.
         self.at = when
         delay = max(when - time.monotonic(), 0.0)
@@ -368,17 +362,20 @@ class _Deadlines:
         if when != self.at:
             return  # a timer for an earlier deadline replaced this one
         self.at = float("inf")
-        heap = self.heap
         # The loop runs a timer up to its clock's resolution early (as asyncio.timeout's).
         now = time.monotonic() + _EARLY
-        while heap and (heap[0][0] <= now or heap[0][2][0] is None):
-            entry = heappop(heap)[2]
-            task = entry[0]
-            if task is not None:
-                entry[1] = True
+        running = self.running
+        earliest = float("inf")
+        for task, deadline in list(running.items()):
+            if deadline is None:
+                continue  # fired already; its call has not seen it yet
+            if deadline <= now:
+                running[task] = None
                 task.cancel()
-        if heap:
-            self._arm(heap[0][0])
+            elif deadline < earliest:
+                earliest = deadline
+        if earliest < float("inf"):
+            self.arm(earliest)
 
 
 _EARLY = time.get_clock_info("monotonic").resolution + 0.001
