@@ -260,16 +260,18 @@ async def send_async(client: httpx2.AsyncClient, send: Send,
     try:
         if task is not None:
             before = task.cancelling()  # cancellations already requested are not ours
-            loop = task.get_loop()
-            deadlines = _DEADLINES  # read once: another thread may run another loop
-            if deadlines.loop() is not loop:
-                deadlines = _deadlines(loop)
+            try:
+                deadlines: _Deadlines = task.get_loop()._toolbridge_deadlines  # type: ignore[attr-defined]
+            except AttributeError:
+                deadlines = _deadlines(task.get_loop())
             when = started + max(send.timeout_s, 0.001)
             running = deadlines.running
-            running[task] = when
-            if when < deadlines.at:
-                deadlines.arm(when)
-        elif deadline:
+            if running.setdefault(task, when) is when:
+                if when < deadlines.at:
+                    deadlines.arm(when)
+            else:  # this task is in an exchange already (its transport calls out again)
+                running = task = None  # the outer one keeps its entry; a scope nests
+        if task is None and deadline:
             with anyio.fail_after(max(send.timeout_s, 0.001)):
                 return await send_async(client, send, precheck, deadline=False)
         try:
@@ -333,18 +335,16 @@ class _Deadlines:
     A deadline becomes None once the watcher cancelled that task (`send_async` then knows
     the cancellation was its own). Deadlines are `time.monotonic()` seconds.
 
-    Nothing here holds the loop strongly, so `_BY_LOOP` lets go of a finished loop: the
+    The watcher lives on its loop (`_deadlines`): a loop, its watcher and the tasks it
+    watches go together, even if the loop was closed with calls still pending. The
     timer's handle is not kept (a timer made stale by an earlier deadline finds `at`
     changed when it fires, and does nothing), and timers run in the watcher's own empty
     context, not in a copy of the calling task's (which holds the call's values).
     """
 
-    __slots__ = ("at", "context", "loop", "running")
+    __slots__ = ("at", "context", "running")
 
-    def __init__(self, loop: asyncio.AbstractEventLoop | None) -> None:
-        self.loop: Callable[[], asyncio.AbstractEventLoop | None] = (
-            weakref.ref(loop) if loop is not None else _no_loop)
-        """The loop, weakly: a closed loop and its connections are not kept alive."""
+    def __init__(self) -> None:
         self.running: dict[asyncio.Task[Any], float | None] = {}
         self.at = float("inf")
         """When the live timer fires (monotonic seconds); infinity when none is set."""
@@ -383,23 +383,24 @@ _EARLY = time.get_clock_info("monotonic").resolution + 0.001
 asyncio runs a timer once it is due within the clock's resolution."""
 
 
-def _no_loop() -> None:
-    return None
-
-
-_DEADLINES = _Deadlines(None)
-"""The last loop's watcher: one look-up for the program that runs one event loop."""
+_ATTRIBUTE = "_toolbridge_deadlines"
 _BY_LOOP: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Deadlines] = (
     weakref.WeakKeyDictionary()
 )
+"""Watchers of loops that take no attribute (a compiled loop class may not)."""
 
 
 def _deadlines(loop: asyncio.AbstractEventLoop) -> _Deadlines:
-    global _DEADLINES
-    found = _BY_LOOP.get(loop)
+    """`loop`'s watcher, made on first use and kept on the loop itself: it goes when the
+    loop goes (with the tasks it watches: a loop closed with calls pending is freed with
+    them). `send_async` reads the attribute directly."""
+    found: _Deadlines | None = getattr(loop, _ATTRIBUTE, None) or _BY_LOOP.get(loop)
     if found is None:
-        found = _BY_LOOP[loop] = _Deadlines(loop)
-    _DEADLINES = found
+        found = _Deadlines()
+        try:
+            setattr(loop, _ATTRIBUTE, found)
+        except AttributeError:
+            _BY_LOOP[loop] = found  # the loop's lifetime, less a cycle through its tasks
     return found
 
 
