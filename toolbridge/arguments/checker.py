@@ -58,8 +58,8 @@ class ArgumentChecker:
                 except ValidationError:
                     return None
                 for name in self._not_blank:
-                    value = values.get(name)
-                    if value is not None and (not value or value.isspace()):
+                    value = values.get(name)  # a default filled in need not be a str
+                    if value.__class__ is str and (not value or value.isspace()):
                         return None  # blank: the full path says how it counts
                 if None in values.values():
                     values = self._nulls(values)

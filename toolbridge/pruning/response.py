@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
+import sys as _sys
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
@@ -97,7 +98,7 @@ def _prune(data: Any, output: Output, masking: _Masking | None, body: bytes | No
     except RecursionError:
         return _fit_string(_TOO_DEEP, limit) or None
     if fitted is _DROP:
-        return _fit_string("result too large to show", limit)
+        return _fit_string("result too large to show", limit) or None
     return fitted
 
 
@@ -159,6 +160,8 @@ def _as_is(body: bytes, masking: _Masking | None, max_items: int, max_string: in
         text = body.decode()  # (str checks cost a tenth of bytes ones)
     except UnicodeDecodeError:
         return False
+    if size > 2 * _AS_IS_DEPTH and text.count("[") + text.count("{") > _AS_IS_DEPTH:
+        return False  # perhaps deeper than the walk (or json.dumps) goes: let it say so
     squeezed = "".join(text.split())  # so `[ ]` is `[]`
     if ("null" in squeezed or '""' in squeezed or "[]" in squeezed or "{}" in squeezed
             or "\\" in text or "\0" in text):  # a NUL: UTF-16 or -32, not read here
@@ -173,6 +176,8 @@ def _as_is(body: bytes, masking: _Masking | None, max_items: int, max_string: in
 
 
 _DIGITS = b"0123456789"
+_AS_IS_DEPTH = 100
+"""Nesting a body kept as it is may have (a body of n bytes nests at most n / 2 deep)."""
 
 
 _SCANNED = 4
@@ -293,6 +298,12 @@ def _charset(content_type: str | None) -> str:
 
 _SCAN = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 """The json module's scanner (C), as `json.loads` runs it."""
+_JITER_DIGITS = 4300
+"""The parser's own limit on an integer's digits: Python's default one. Where a program
+lowered Python's (`sys.set_int_max_str_digits`, a hardening setting), `json.loads`
+refuses integers the parser reads: every body then goes to the json module."""
+_digit_limit: Callable[[], int] = getattr(_sys, "get_int_max_str_digits", lambda: 0)
+"""0: no limit (and none before Python 3.10.7)."""
 _SPACE = " \t\n\r"
 """What JSON counts as whitespace around a value."""
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -304,13 +315,16 @@ def loads(content: bytes) -> Any:
 
     pydantic-core's JSON parser (jiter, already loaded for the arguments) reads the body
     first. It refuses everything `json.loads` refuses and a little more (a lone surrogate,
-    a byte-order mark, UTF-16/32, nesting deeper than 200); whatever it refuses is read
-    again by the json module's own scanner, which gives `json.loads`'s value or error.
+    a byte-order mark, UTF-16/32, nesting deeper than 200, an integer of more than 4300
+    digits); whatever it refuses is read again by the json module's own scanner, which
+    gives `json.loads`'s value or error.
     """
-    try:
-        return _from_json(content, cache_strings="keys")
-    except ValueError:
-        pass
+    digits = _digit_limit()
+    if digits == 0 or digits >= _JITER_DIGITS:
+        try:
+            return _from_json(content, cache_strings="keys")
+        except ValueError:
+            pass
     head = content[:4]
     if b"\0" in head or head.startswith(_BOMS):
         return json.loads(content)  # detects the encoding
@@ -359,7 +373,7 @@ def prune_body(
             else:
                 text = content[:400].decode("utf-8", errors="replace")
                 excerpt = masking.scrub(text) if masking else text
-                return _fit_string(excerpt, min(200, output.max_chars)), False
+                return _fit_string(excerpt, min(200, output.max_chars)) or None, False
         else:
             return _prune(data, output, masking, content), True
     try:
@@ -368,5 +382,6 @@ def prune_body(
         text = content.decode("utf-8", errors="replace")
     if masking:
         text = masking.scrub(text)
-    return prune_text(text, kind, output.max_chars), True
+    # (A max_chars under 2 leaves no room even for the quotes: "" becomes None.)
+    return prune_text(text, kind, output.max_chars) or None, True
 
