@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
@@ -29,7 +31,7 @@ from toolbridge.pruning import prune, prune_body
 from toolbridge.pruning import response as pruning_response
 from toolbridge.pruning.fit import _size
 from toolbridge.pruning.select import _DROP, _plan, _Unmeasured, _Walk
-from toolbridge.secrets import masker
+from toolbridge.secrets import MASK, encoded_forms
 
 TOKEN = "sk_live_0123456789abcdef"
 SECRETS = ["sk_live_0123456789", 'pa"ss\\word', "pässwörd-9", "ab/cd+ef gh", "x\x01yz-tok",
@@ -77,8 +79,13 @@ def body_of(data: Any, style: str) -> bytes:
 
 
 def _every_string_masked(values: tuple[str, ...]) -> Any:
-    sub = masker(values) if values else None
-    return None if sub is None else SimpleNamespace(scrub=sub, shortest=0)
+    """A masking that runs one regular expression of every form over every string (the
+    masker itself looks for few forms with `in` first)."""
+    forms = encoded_forms(values)
+    if not forms:
+        return None
+    pattern = re.compile("|".join(re.escape(form) for form in forms))
+    return SimpleNamespace(scrub=partial(pattern.sub, MASK), shortest=0)
 
 
 @contextmanager

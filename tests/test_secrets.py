@@ -3,11 +3,22 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from toolbridge.errors import SecretError
-from toolbridge.secrets import SENSITIVE_HEADER, Secret, SecretStore, mask, masker
+from toolbridge.secrets import (
+    MASK,
+    SENSITIVE_HEADER,
+    Secret,
+    SecretStore,
+    encoded_forms,
+    mask,
+    masker,
+)
 
 TOKEN = "sk_live_4f9a8b7c6d5e"
 
@@ -164,6 +175,25 @@ def test_mask_covers_every_common_encoding():
 
 def test_mask_leaves_short_values_alone():
     assert mask("https://api.example.com", ["api"]) == "https://api.example.com"
+
+
+VALUES = ["tok-0123456789", 'p&ss w/"q"<x>', "abcd", "é-secret-✓", "ab/cd+ef gh"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(VALUES), min_size=1, max_size=3, unique=True),
+       st.lists(st.text(max_size=8) | st.sampled_from(VALUES)
+                | st.sampled_from(VALUES).map(lambda v: encoded_forms([v])[-1]), max_size=6))
+def test_masker_masks_as_one_regular_expression_of_every_form_would(values, pieces):
+    # With few forms the masker looks for each with `in` before running the expression.
+    text = "".join(pieces)
+    forms = encoded_forms(values)
+    regex = re.compile("|".join(re.escape(form) for form in forms))
+
+    masked = masker(tuple(values))
+
+    assert masked is not None and masked(text) == regex.sub(MASK, text)
+    assert type(masked(type("Text", (str,), {})(text))) is str  # a plain str back
 
 
 def test_masker_is_none_without_values():

@@ -196,28 +196,12 @@ class _Masking:
     def __init__(self, values: tuple[str, ...], forms: list[str]) -> None:
         self.shortest = len(forms[-1])  # forms come longest first
         """A shorter string cannot hold a form: scrubbing would leave it as it is."""
-        sub = masker(values)
-        assert sub is not None  # same forms
-        self.scrub = sub if len(forms) > _FEW_FORMS else _checked(sub, tuple(forms))
+        scrub = masker(values)
+        assert scrub is not None  # same forms
+        self.scrub = scrub
         """Masks every form of the values in a text."""
         self.forms = tuple(forms)
         """Every form of the values, longest first."""
-
-
-_FEW_FORMS = 4
-"""Up to this many forms, looking for each (`in`, in C) costs less than running the
-regular expression over a text that holds none, which is nearly every text."""
-
-
-def _checked(sub: Callable[[str], str], forms: tuple[str, ...]) -> Callable[[str], str]:
-    def scrub(text: str) -> str:
-        for form in forms:
-            if form in text:
-                return sub(text)
-        # No form in it: `sub` would give it back unchanged (as a plain str).
-        return text if type(text) is str else sub(text)
-
-    return scrub
 
 
 _MASKINGS: dict[tuple[str, ...], _Masking | None] = {}
