@@ -148,3 +148,52 @@ def _dumps(value: Any) -> str | None:
         return json.dumps(value)  # NaN/Infinity become the non-JSON tokens a model may send
     except (TypeError, ValueError):
         return None
+
+
+# -- plain variables: the fast path checks them itself, without the validator ----------------
+
+PLAIN = Action(
+    name="plain",
+    request={"url": "/x"},
+    variables=[
+        Variable(name="sku", required=True),
+        Variable(name="qty", type="integer", required=True, minimum=1.5, maximum=99),
+        Variable(name="note"),
+        Variable(name="gift", type="boolean", default=False),
+        Variable(name="code", default="AB"),
+        Variable(name="big", type="integer"),
+        Variable(name="tenant", source="context"),
+    ],
+)  # fmt: skip
+PLAIN_CHECKER = ArgumentChecker(PLAIN)
+PLAIN_NAMES = [v.name for v in PLAIN.variables] + ["other"]
+plain_values_ = (
+    st.none() | st.booleans() | st.integers(-(2**65), 2**65) | st.sampled_from([0, 1, 2, 99, 100])
+    | st.floats(allow_nan=True) | st.sampled_from([2.0, 5.0, "5", "true"]) | st.text(max_size=4)
+    | tricky_strings | st.lists(st.integers(), max_size=2)
+)
+plain_arguments = st.dictionaries(st.sampled_from(PLAIN_NAMES), plain_values_, max_size=7) | (
+    st.fixed_dictionaries({"sku": tricky_strings | st.text(max_size=3), "qty": st.integers(0, 100)},
+                          optional={n: plain_values_ for n in ("note", "gift", "code", "big")}))
+
+
+def test_the_plain_action_takes_the_plain_path() -> None:
+    assert PLAIN_CHECKER._plain is not None and CHECKER._plain is None
+
+
+@settings(SETTINGS, max_examples=1500)
+@given(plain_arguments)
+@example({"sku": "A", "qty": True})  # a bool is not an int
+@example({"sku": "A", "qty": 2, "big": 2**63})  # past int64: the full path's to refuse or not
+@example({"sku": "\u2003", "qty": 2})  # blank
+@example({"sku": "A", "qty": 2, "note": None, "code": None})  # nulls take defaults
+def test_plain_fast_path_agrees_with_the_full_path(given_args: dict[str, Any]) -> None:
+    for raw in (given_args, _dumps(given_args)):
+        if raw is None:
+            continue
+        fast = PLAIN_CHECKER.fast_values(raw)
+        if fast is None:
+            continue  # left to the full path
+        full = PLAIN_CHECKER._full(raw)
+        assert full.problem is None, (raw, full.problem)
+        assert repr(fast) == repr(full.values)  # types and order too

@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic_core import ValidationError
+from pydantic_core import ValidationError, from_json
 
 from ..actions.models import Action, Variable
 from ..results import (
@@ -18,7 +18,7 @@ from ..results import (
     MissingVariable,
     ToolResult,
 )
-from .fast import fast_validator, must_not_be_blank
+from .fast import fast_validator, must_not_be_blank, plain_plan, plain_values
 from .parse import MAX_TEXT, parse_arguments
 from .values import Fields, show
 
@@ -34,6 +34,7 @@ class ArgumentChecker:
         self._fields = Fields(action.model_variables, action.name, supplied)
         self._fast = fast_validator(self._fields)
         self._not_blank = must_not_be_blank(self._fields)
+        self._plain = plain_plan(self._fields) if self._fast is not None else None
         self._optional = {f.name: f for f in self._fields.fields if not f.required}
         self._overrides = action.guidance
         self._example = _example_arguments(action)
@@ -51,6 +52,16 @@ class ArgumentChecker:
         fast = self._fast
         if fast is not None:
             kind = type(arguments)
+            plain = self._plain
+            if plain is not None and (kind is dict or kind is str):
+                if kind is str:  # JSON text, as OpenAI sends it
+                    if len(arguments) > MAX_TEXT:  # type: ignore[arg-type]
+                        return None
+                    try:
+                        arguments = from_json(arguments, cache_strings="keys")
+                    except ValueError:
+                        return None
+                return plain_values(arguments, plain, self._fields.names)
             if kind is dict or (kind is str and len(arguments) <= MAX_TEXT):  # type: ignore[arg-type]
                 try:
                     values = (fast.validate_python(arguments) if kind is dict
