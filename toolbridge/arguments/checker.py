@@ -58,7 +58,8 @@ class ArgumentChecker:
                     if len(arguments) > MAX_TEXT:  # type: ignore[arg-type]
                         return None
                     try:
-                        arguments = from_json(arguments, cache_strings="keys")
+                        arguments = from_json(arguments,  # type: ignore[arg-type]
+                                              cache_strings="keys")
                     except ValueError:
                         return None
                 return plain_values(arguments, plain, self._fields.names)

@@ -109,7 +109,7 @@ def _python_field(field: Field) -> cs.CoreSchema:
 
 _PLAIN_TYPES: dict[str, type] = {"string": str, "integer": int, "boolean": bool}
 
-PlainPlan = tuple[tuple[str, type, bool, bool, int, int, Field], ...]
+PlainPlan = tuple[tuple[str, Any, bool, bool, int, int, Field], ...]
 """Per variable: (name, type, required, must not be blank, lowest, highest, field)."""
 
 def plain_plan(fields: Fields) -> PlainPlan | None:
@@ -145,7 +145,7 @@ def plain_values(arguments: Any, plan: PlainPlan, names: frozenset[str]) -> dict
         return None  # not an object, or an unknown key
     values: dict[str, Any] = {}
     for name, kind, required, not_blank, low, high, field in plan:
-        value = arguments.get(name)
+        value: Any = arguments.get(name)
         if value is None:  # absent or null: the default, if there is one
             if required:
                 return None

@@ -299,13 +299,13 @@ async def send_async(client: httpx2.AsyncClient, send: Send,
             finally:
                 await response.aclose()
         except asyncio.CancelledError:
-            if (running is not None and running.get(task, 0.0) is None
+            if (running is not None and running.get(task, 0.0) is None  # type: ignore[arg-type]
                     and task.uncancel() <= before):  # type: ignore[union-attr]
                 raise TimeoutError from None
             raise
         finally:
             # Done: the watcher leaves this task alone from now on. None: it fired.
-            fired = running is not None and running.pop(task, 0.0) is None
+            fired = running is not None and running.pop(task, 0.0) is None  # type: ignore[arg-type]
         if fired:
             task.uncancel()  # type: ignore[union-attr]  # it fired as the exchange ended
         if too_large is not None:
