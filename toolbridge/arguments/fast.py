@@ -112,6 +112,7 @@ _PLAIN_TYPES: dict[str, type] = {"string": str, "integer": int, "boolean": bool}
 PlainPlan = tuple[tuple[str, Any, bool, bool, int, int, Field], ...]
 """Per variable: (name, type, required, must not be blank, lowest, highest, field)."""
 
+
 def plain_plan(fields: Fields) -> PlainPlan | None:
     """What `plain_values` checks, when every variable is a plain string, integer or
     boolean (no enum, pattern, length or format); None otherwise.
@@ -160,4 +161,3 @@ def plain_values(arguments: Any, plan: PlainPlan, names: frozenset[str]) -> dict
             return None
         values[name] = value
     return values
-

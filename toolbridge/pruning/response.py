@@ -141,14 +141,14 @@ def _as_is(body: bytes, masking: _Masking | None, max_items: int, max_string: in
     """Whether the JSON `body`, parsed to a dict or a list, is its own result when nothing
     is selected or redacted: the walk would keep all of it, unchanged, and it fits.
 
-    Read from the bytes alone, in C, for a body of at most `max_string` bytes and half
-    the limit. No string in it is then longer than `max_string`, and no list longer than
-    `max_items` when it has fewer commas than that (a list of n items has n - 1). It
-    holds nothing the walk drops (`null`, `""`, `[]`, `{}`, spaces or not) and no
-    backslash, so each string is the very text between its quotes: a secret in a string
-    or key is in the body's text. Written out it takes at most the body's
-    length (no escapes, no spaces) plus 23 characters a number (a float's repr is at most
-    24; each number has a digit).
+    Read from the body's text with a few searches in C, for a body of at most
+    `max_string` bytes and half the limit. No string in it is then longer than
+    `max_string`, and no list longer than `max_items` when it has fewer commas than that
+    (a list of n items has n - 1). It holds nothing the walk drops (`null`, `""`, `[]`,
+    `{}`, spaces or not) and no backslash, so each string is the very text between its
+    quotes: a secret in a string or key is in the body's text. Written out it takes at
+    most the body's length (no escapes, no spaces) plus 23 characters a number (a
+    float's repr is at most 24; each number has a digit).
 
     Every test is conservative: text in a string that looks like `null` or `[ ]` only
     sends the body to the walk.
