@@ -256,6 +256,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(piece)
                 sent += len(piece)
         except OSError:
+            # Recorded before `aborted` is set: a test woken by it reads the count at once.
+            self.server_state.bytes_sent[key] = sent
             self.server_state.aborted.set()
             self.close_connection = True
         finally:
