@@ -13,6 +13,7 @@ import math
 from typing import Any
 
 import jsonschema
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -128,7 +129,7 @@ def test_fast_path_agrees_with_the_full_path(given_args: dict[str, Any]) -> None
 def _fast_path_agrees(checker: ArgumentChecker, given_args: dict[str, Any]) -> None:
     """Whatever `fast_values` takes (as a dict or as JSON text), the full path takes with
     the same values: types and key order too, as `repr` shows them."""
-    for raw in (given_args, _dumps(given_args)):
+    for raw in (given_args, _dumps(given_args), _dumps(given_args, ascii_only=False)):
         if raw is None:
             continue
         fast = checker.fast_values(raw)
@@ -149,9 +150,11 @@ def test_accepted_values_fit_the_schema_shown_to_the_model(given_args: dict[str,
         assert all(not isinstance(v, float) or math.isfinite(v) for v in checked.values.values())
 
 
-def _dumps(value: Any) -> str | None:
+def _dumps(value: Any, *, ascii_only: bool = True) -> str | None:
     try:
-        return json.dumps(value)  # NaN/Infinity become the non-JSON tokens a model may send
+        # NaN/Infinity become the non-JSON tokens a model may send; without ensure_ascii a
+        # lone surrogate stays one character in the text.
+        return json.dumps(value, ensure_ascii=ascii_only)
     except (TypeError, ValueError):
         return None
 
@@ -175,7 +178,8 @@ PLAIN_CHECKER = ArgumentChecker(PLAIN)
 PLAIN_NAMES = [v.name for v in PLAIN.variables] + ["other"]
 plain_values_ = (
     st.none() | st.booleans() | st.integers(-(2**65), 2**65) | st.sampled_from([0, 1, 2, 99, 100])
-    | st.floats(allow_nan=True) | st.sampled_from([2.0, 5.0, "5", "true"]) | st.text(max_size=4)
+    | st.floats(allow_nan=True) | st.sampled_from([2.0, 5.0, "5", "true", "\ud800x"])
+    | st.text(max_size=4)
     | tricky_strings | st.lists(st.integers(), max_size=2)
 )
 plain_arguments = st.dictionaries(st.sampled_from(PLAIN_NAMES), plain_values_, max_size=7) | (
@@ -195,3 +199,13 @@ def test_the_plain_action_takes_the_plain_path() -> None:
 @example({"sku": "A", "qty": 2, "note": None, "code": None})  # nulls take defaults
 def test_plain_fast_path_agrees_with_the_full_path(given_args: dict[str, Any]) -> None:
     _fast_path_agrees(PLAIN_CHECKER, given_args)
+
+
+@pytest.mark.parametrize("text", ['{"sku": "\ud800", "qty": 2}', '{"sku": "\\ud800", "qty": 2}'])
+def test_json_text_with_a_lone_surrogate_is_checked_as_the_full_path_does(text: str) -> None:
+    # A lone surrogate character in the text itself (the parser refuses to read such a
+    # str) or as an escape: left to the full path, which reads both.
+    checked = PLAIN_CHECKER.check(text)
+
+    assert checked.ok and checked.values == {"sku": "\ud800", "qty": 2, "gift": False,
+                                             "code": "AB"}

@@ -60,7 +60,7 @@ class ArgumentChecker:
                     try:
                         arguments = from_json(arguments,  # type: ignore[arg-type]
                                               cache_strings="keys")
-                    except ValueError:
+                    except (ValueError, TypeError):  # TypeError: a lone surrogate in it
                         return None
                 return plain_values(arguments, plain, self._fields.names)
             if kind is dict or (kind is str and len(arguments) <= MAX_TEXT):  # type: ignore[arg-type]
