@@ -35,6 +35,7 @@ from .. import results as r
 from ..results import ToolResult
 from .flow import Failed, Flow, Received, Send, Sleep
 from .network import DEADLINE, AddressBlocked
+from .targets import target
 
 EXCEPTION_CODES: dict[type[BaseException], tuple[str, bool]] = {
     # (error code, retryable). A connect-phase failure sent nothing, so it is retryable;
@@ -174,7 +175,7 @@ def send_sync(client: httpx2.Client, send: Send,
     try:
         if precheck is not None:
             precheck(send.url)
-        request = client.build_request(send.method, send.url, headers=send.headers,
+        request = client.build_request(send.method, target(send.url), headers=send.headers,
                                        content=send.content, extensions=_timeouts(send))
         response = client.send(request, stream=True, follow_redirects=False)
         try:
@@ -277,7 +278,7 @@ async def send_async(client: httpx2.AsyncClient, send: Send,
         try:
             if precheck is not None:
                 await precheck(send.url)
-            request = client.build_request(send.method, send.url, headers=send.headers,
+            request = client.build_request(send.method, target(send.url), headers=send.headers,
                                            content=send.content, extensions=_timeouts(send))
             response = await client.send(request, stream=True, follow_redirects=False)
             too_large: Failed | None = None
