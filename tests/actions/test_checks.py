@@ -219,6 +219,8 @@ def test_base_url_cannot_hold_placeholders() -> None:
         ("https://user:pw@api.example.test", "cannot hold credentials"),
         ("https://api.example.test/v1?key=1", "cannot have a query string"),
         ("https://api.example.test:99999", "not a valid URL"),
+        # IDNA refuses the name: the client would raise on every call (a traceback).
+        ("https://bad-.xn--api.example.test", "a host the HTTP client refuses: Label"),
     ],
 )
 def test_base_url_must_be_a_plain_http_origin(base_url: str, expected: str) -> None:
@@ -226,6 +228,13 @@ def test_base_url_must_be_a_plain_http_origin(base_url: str, expected: str) -> N
 
     assert problem.field == "base_url"
     assert expected in problem.message
+
+
+def test_an_absolute_url_with_a_host_the_client_refuses_is_named() -> None:
+    problem = only(action(request={"url": "http://0xn--/tickets"}))
+
+    assert problem.field == "request.url"
+    assert "url has a host the HTTP client refuses" in problem.message
 
 
 def test_relative_url_needs_a_base_url() -> None:
