@@ -39,6 +39,9 @@ _ORIGINS: dict[str, tuple[str, str, str, int | None]] = {}
 """`scheme://authority` → httpx2's scheme, userinfo, host and port for it. Origins come
 from action files (and same-origin redirects), so few; the cache is emptied at 256."""
 
+_MAX_ORIGIN = 300
+"""Longer origins are not cached (a host name is at most 253 characters)."""
+
 
 def target(url: str) -> httpx2.URL | str:
     """`url` as an `httpx2.URL` equal to `httpx2.URL(url)`, or `url` itself when only
@@ -61,7 +64,10 @@ def target(url: str) -> httpx2.URL | str:
         return url
     parts = _ORIGINS.get(origin)
     if parts is None:
-        if "?" in origin or "#" in origin:  # the authority ends at the first / ? or #
+        # The authority ends at the first / ? or #. An origin with userinfo, or a long one,
+        # is left to httpx2: a server can make each same-origin redirect hop a new one
+        # (the origin check ignores userinfo), and the cache would keep them all.
+        if "?" in origin or "#" in origin or "@" in origin or len(origin) > _MAX_ORIGIN:
             return url
         try:
             parsed = httpx2.URL(origin)._uri_reference
@@ -82,7 +88,7 @@ _ParseResult = type(httpx2.URL("http://a")._uri_reference)
 
 def _available() -> bool:
     """Whether a URL made as `target` makes it is the one httpx2 parses."""
-    sample = "http://Example.COM:80/a/b%2Fc;d=e?x=1&y=%20z"
+    sample = "http://Example.COM:80/a/b%2Fc;d=e?x=1&y=%20z"  # what is cached: no userinfo
     try:
         made = target(sample)
         return (isinstance(made, _URL) and made == _URL(sample)
