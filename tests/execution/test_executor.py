@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import weakref
 
 import httpx2
+import pytest
 from harness import Factory
 from server import FaultServer
 
@@ -39,6 +41,46 @@ def test_a_users_client_keeps_its_own_redirect_setting_out_of_the_way(
         result = harness.toolkit.call("leak", {})
 
     assert result.error == r.BLOCKED and other_origin.seen() == []
+
+
+_SEARCH = {"name": "search", "request": {"url": "/echo", "query": {"q": "{{q}}"}},
+           "auth": {"type": "query", "name": "key", "secret": "API_KEY"},
+           "variables": [{"name": "q", "required": True}]}
+
+
+def test_a_users_client_with_params_keeps_the_actions_query(
+    make: Factory, fault_server: FaultServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # httpx2 replaces a request's query with a client's params: the model's value and the
+    # query-string secret would silently go missing.
+    caplog.set_level(logging.DEBUG)
+    with httpx2.Client(params={"tenant": "t1", "q": "client's"}) as client:
+        harness = make(fault_server.base_url, [_SEARCH], client=client,
+                       secrets={"API_KEY": "query-secret-123"})
+
+        result = harness.toolkit.call("search", {"q": "a b&c=d+e"})
+
+    assert result.ok, result
+    (seen,) = fault_server.seen("/echo")
+    assert seen.query == {"tenant": ["t1"], "q": ["a b&c=d+e"], "key": ["query-secret-123"]}
+    assert "query-secret-123" not in result.for_model()
+    assert "httpx2" in {rec.name for rec in caplog.records}
+    assert "query-secret-123" not in caplog.text
+
+
+@pytest.mark.anyio
+async def test_a_users_async_client_with_params_keeps_the_actions_query(
+    amake: Factory, fault_server: FaultServer
+) -> None:
+    async with httpx2.AsyncClient(params={"tenant": "t1"}) as client:
+        harness = amake(fault_server.base_url, [_SEARCH], async_client=client,
+                        secrets={"API_KEY": "query-secret-123"})
+
+        result = await harness.toolkit.acall("search", {"q": "x/y?z"})
+
+    assert result.ok, result
+    (seen,) = fault_server.seen("/echo")
+    assert seen.query == {"tenant": ["t1"], "q": ["x/y?z"], "key": ["query-secret-123"]}
 
 
 def test_cookies_never_carry_over_between_calls(make: Factory, fault_server: FaultServer) -> None:

@@ -131,6 +131,15 @@ def _timeouts(send: Send) -> dict[str, Any]:
     return {"timeout": inner}
 
 
+def _params(client: httpx2.Client | httpx2.AsyncClient, url: str) -> httpx2.QueryParams | None:
+    """The URL's own query, for a client made with `params=`: httpx2 replaces a request's
+    query with the client's params, and the action's query values (and a query-string
+    secret) would be dropped. Given here, they are merged after the client's."""
+    if not client.params:
+        return None
+    return httpx2.QueryParams(url.partition("?")[2])
+
+
 def _content_type(headers: httpx2.Headers) -> str | None:
     """The Content-Type value. httpx2 keeps (raw key, lower-cased key, value) triples;
     reading them directly costs a third of `headers.get`, which detects the encoding and
@@ -176,7 +185,8 @@ def send_sync(client: httpx2.Client, send: Send,
         if precheck is not None:
             precheck(send.url)
         request = client.build_request(send.method, target(send.url), headers=send.headers,
-                                       content=send.content, extensions=_timeouts(send))
+                                       content=send.content, extensions=_timeouts(send),
+                                       params=_params(client, send.url))
         response = client.send(request, stream=True, follow_redirects=False)
         try:
             arrived = time.time()
@@ -279,7 +289,8 @@ async def send_async(client: httpx2.AsyncClient, send: Send,
             if precheck is not None:
                 await precheck(send.url)
             request = client.build_request(send.method, target(send.url), headers=send.headers,
-                                           content=send.content, extensions=_timeouts(send))
+                                           content=send.content, extensions=_timeouts(send),
+                                           params=_params(client, send.url))
             response = await client.send(request, stream=True, follow_redirects=False)
             too_large: Failed | None = None
             try:
