@@ -376,12 +376,15 @@ def _origin_problem(url: str, what: str) -> str | None:
         return f"{what} must be an absolute http:// or https:// URL, e.g. https://api.example.com"
     if parts.username is not None or parts.password is not None:
         return f"{what} cannot hold credentials; use auth with named secrets"
-    import httpx2  # here, not at the top: loading a file need not import it otherwise
+    if not parts.hostname.isascii() or "xn--" in parts.hostname:
+        # An IDNA name: the client's own parse judges it (one it refuses would fail every
+        # call). Imported here: loading a file need not import the HTTP client otherwise.
+        import httpx2
 
-    try:  # the client's own parse: a host name IDNA refuses would fail every call
-        httpx2.URL(f"{parts.scheme}://{parts.netloc}").host  # noqa: B018 - it decodes
-    except (httpx2.InvalidURL, ValueError) as exc:  # idna's error is a ValueError
-        return f"{what} has a host the HTTP client refuses: {exc}"
+        try:
+            httpx2.URL(f"{parts.scheme}://{parts.netloc}").host  # noqa: B018 - it decodes
+        except (httpx2.InvalidURL, ValueError) as exc:  # idna's error is a ValueError
+            return f"{what} has a host the HTTP client refuses: {exc}"
     return None
 
 
