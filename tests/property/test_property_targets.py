@@ -125,3 +125,11 @@ def test_origins_are_parsed_once_and_the_cache_stays_small() -> None:
     assert 0 < len(targets._ORIGINS) <= 256
     made = target("http://h:1/y")
     assert isinstance(made, httpx2.URL) and made.port == 1 and made.path == "/y"
+
+
+def test_a_change_in_httpx2s_url_layout_turns_the_fast_form_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(targets, "_ParseResult", type(None))  # no `_uri_reference` any more
+
+    assert targets._available() is False
