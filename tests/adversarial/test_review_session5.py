@@ -425,6 +425,22 @@ def _both_ways_sync(server: FaultServer, base_url: str, name: str, arguments: di
     return seen[0], seen[1]
 
 
+async def _both_ways_async(server: FaultServer, name: str, arguments: dict[str, Any],
+                           string_urls: Any) -> tuple[Any, Any]:
+    seen = []
+    for fast in (True, False):
+        string_urls(fast)
+        server.reset()
+        kit = _kit(server.base_url)
+        try:
+            result = await kit.acall(name, arguments)
+        finally:
+            await kit.executor.aclose()
+            kit.close()
+        seen.append((_outcome(result), _seen(server)))
+    return seen[0], seen[1]
+
+
 @pytest.mark.parametrize("value", HOSTILE)
 def test_hostile_path_and_query_values_reach_the_server_as_before(
     fault_server: FaultServer, string_urls: Any, value: str
@@ -480,18 +496,9 @@ async def test_hostile_values_reach_the_server_as_before_async(
     fault_server: FaultServer, string_urls: Any
 ) -> None:
     for value in HOSTILE:
-        seen = []
-        for fast in (True, False):
-            string_urls(fast)
-            fault_server.reset()
-            kit = _kit(fault_server.base_url)
-            try:
-                result = await kit.acall("get", {"id": value, "q": value})
-            finally:
-                await kit.executor.aclose()
-                kit.close()
-            seen.append((_outcome(result), _seen(fault_server)))
-        assert seen[0] == seen[1], value
+        fast, slow = await _both_ways_async(fault_server, "get", {"id": value, "q": value},
+                                            string_urls)
+        assert fast == slow, value
 
 
 @settings(max_examples=150, deadline=None,
@@ -540,15 +547,5 @@ async def test_odd_redirects_are_followed_as_before_async(fault_server: FaultSer
                                                           string_urls: Any) -> None:
     for location in LOCATIONS:
         to = location.replace("{port}", str(fault_server.port))
-        seen = []
-        for fast in (True, False):
-            string_urls(fast)
-            fault_server.reset()
-            kit = _kit(fault_server.base_url)
-            try:
-                result = await kit.acall("go", {"to": to})
-            finally:
-                await kit.executor.aclose()
-                kit.close()
-            seen.append((_outcome(result), _seen(fault_server)))
-        assert seen[0] == seen[1], location
+        fast, slow = await _both_ways_async(fault_server, "go", {"to": to}, string_urls)
+        assert fast == slow, location
