@@ -92,10 +92,10 @@ def _available() -> bool:
     """Whether a URL made as `target` makes it is the one httpx2 parses."""
     sample = "http://Example.COM:80/a/b%2Fc;d=e?x=1&y=%20z"  # what is cached: no userinfo
     try:
-        made = target(sample)
-        return (isinstance(made, _URL) and made == _URL(sample)
-                and made._uri_reference == _URL(sample)._uri_reference
-                and made.raw_path == _URL(sample).raw_path)
+        made, parsed = target(sample), _URL(sample)
+        return (isinstance(made, _URL) and made == parsed
+                and made._uri_reference == parsed._uri_reference
+                and made.raw_path == parsed.raw_path)
     except Exception:  # any change in httpx2's layout disables the path
         return False
 
